@@ -1,0 +1,86 @@
+"""One settings object for every environment variable HubDesk reads.
+
+Reach it through ``get_settings()`` so tests can clear the cache and give their own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from the environment (and an optional ``.env``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    ENVIRONMENT: Literal["development", "production", "test"] = "development"
+    HUBDESK_DATABASE_URL: str = f"sqlite:///{ROOT / 'hubdesk.db'}"
+    HUBDESK_SECRET_KEY: SecretStr = SecretStr("development-only-secret-key")
+    HUBDESK_DEFAULT_HUB: str = "example"
+    HUBDESK_KB_DIR: Path = ROOT / "knowledge_base"
+    HUBDESK_LOCALES_DIR: Path = ROOT / "locales"
+    HUBDESK_CASE_RETENTION_DAYS: int = 30
+    HUBDESK_STATS_MIN_COUNT: int = 5
+    HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
+    HUBDESK_LOG_LEVEL: str = "INFO"
+
+    TELEGRAM_BOT_TOKEN: SecretStr | None = None
+    TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
+    TELEGRAM_WEBHOOK_URL: str | None = None
+    TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None
+    TELEGRAM_VOLUNTEER_CHAT_ID: int | None = None
+
+    WHATSAPP_TOKEN: SecretStr | None = None
+    WHATSAPP_PHONE_NUMBER_ID: str | None = None
+    WHATSAPP_APP_SECRET: SecretStr | None = None
+    WHATSAPP_VERIFY_TOKEN: SecretStr | None = None
+    WHATSAPP_API_BASE_URL: str = "https://graph.facebook.com"
+    WHATSAPP_API_VERSION: str = "v21.0"
+    WHATSAPP_TEMPLATE_NAME: str | None = None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.TELEGRAM_BOT_TOKEN is not None and bool(self.TELEGRAM_BOT_TOKEN.get_secret_value())
+
+    @property
+    def telegram_webhook_mode(self) -> bool:
+        return self.telegram_enabled and bool(self.TELEGRAM_WEBHOOK_URL)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return all(
+            value is not None and bool(getattr(value, "get_secret_value", lambda v=value: v)())
+            for value in (self.WHATSAPP_TOKEN, self.WHATSAPP_PHONE_NUMBER_ID, self.WHATSAPP_APP_SECRET)
+        )
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets(self) -> Settings:
+        """Fail closed: outside development a secret must be real, and webhook mode needs its secret."""
+        if self.telegram_webhook_mode and _is_placeholder(self.TELEGRAM_WEBHOOK_SECRET):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set (and not a placeholder) in webhook mode")
+        if self.WHATSAPP_TOKEN is not None and _is_placeholder(self.WHATSAPP_APP_SECRET):
+            raise ValueError("WHATSAPP_APP_SECRET must be set when WHATSAPP_TOKEN is set")
+        if self.ENVIRONMENT == "production" and (
+            _is_placeholder(self.HUBDESK_SECRET_KEY)
+            or self.HUBDESK_SECRET_KEY.get_secret_value() == "development-only-secret-key"
+        ):
+            raise ValueError("HUBDESK_SECRET_KEY must be set to a long random value in production")
+        return self
+
+
+def _is_placeholder(secret: SecretStr | None) -> bool:
+    return secret is None or secret.get_secret_value().strip().lower() in PLACEHOLDERS
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

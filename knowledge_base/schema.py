@@ -1,0 +1,146 @@
+"""The shape of every knowledge-base file, validated with pydantic on load.
+
+Answers are written in a small, channel-neutral markup that every channel can render:
+``**bold**``, ``[text](https://link)`` and lines starting with ``- `` for lists. Nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+# Stable ids: statistics are compared across months, so never rename one.
+CATEGORY_IDS: tuple[str, ...] = (
+    "residence",
+    "registration",
+    "work",
+    "tax",
+    "money",
+    "childcare",
+    "education",
+    "language",
+    "healthcare",
+    "mental_health",
+    "housing",
+    "travel_return",
+    "hub",
+    "other",
+)
+TOPICAL_CATEGORY_IDS: tuple[str, ...] = tuple(c for c in CATEGORY_IDS if c != "other")
+REPLY_LANGUAGES: tuple[str, ...] = ("uk", "nl", "en")
+QUESTION_LANGUAGES: tuple[str, ...] = ("uk", "nl", "ru", "en")
+
+CategoryId = Literal[
+    "residence", "registration", "work", "tax", "money", "childcare", "education", "language",
+    "healthcare", "mental_health", "housing", "travel_return", "hub", "other",
+]
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Strict(BaseModel):
+    """Refuse unknown fields so a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    """One text in each reply language."""
+
+    uk: str = Field(min_length=1)
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return getattr(self, lang if lang in REPLY_LANGUAGES else "en")
+
+
+class Phrasings(Strict):
+    """Ways visitors really ask the question; transliterated Ukrainian goes under ``uk``."""
+
+    uk: list[str] = Field(min_length=1)
+    nl: list[str] = Field(min_length=1)
+    ru: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    def all(self) -> list[tuple[str, str]]:
+        return [(lang, text) for lang in QUESTION_LANGUAGES for text in getattr(self, lang)]
+
+
+class Source(Strict):
+    url: HttpUrl
+    title: str = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _https_only(cls, url: HttpUrl) -> HttpUrl:
+        if url.scheme != "https":
+            raise ValueError("source links must use https")
+        return url
+
+
+class Article(Strict):
+    """One answer to one kind of question, dated and sourced."""
+
+    id: str
+    category: CategoryId
+    title: Localized
+    answer: Localized
+    questions: Phrasings
+    keywords: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(min_length=1)
+    checked: dt.date
+    changing: bool = False
+    related: list[str] = Field(default_factory=list)
+    volunteer_hint: Localized | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id must be lower-case words joined by hyphens, e.g. 'work-permit'")
+        return value
+
+    @model_validator(mode="after")
+    def _not_other(self) -> Article:
+        if self.category == "other":
+            raise ValueError("articles belong to a topical category, not 'other'")
+        return self
+
+
+class Category(Strict):
+    id: CategoryId
+    name: Localized
+    emoji: str = ""
+
+
+class Hub(Strict):
+    """A hub visitors come to. ``example`` marks the shipped sample so nobody mistakes it for a real one."""
+
+    id: str
+    name: str
+    city: str
+    address: str
+    opening_hours: Localized
+    volunteer_hours: Localized
+    contact: str
+    activities: Localized | None = None
+    donations: Localized | None = None
+    example: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("id must be lower-case words joined by hyphens")
+        return value
+
+
+class CategoriesFile(Strict):
+    categories: list[Category]
+
+
+class HubsFile(Strict):
+    hubs: list[Hub] = Field(min_length=1)
