@@ -38,6 +38,12 @@ CategoryId = Literal[
     "healthcare", "mental_health", "housing", "travel_return", "hub", "other",
 ]
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Hub articles may name the visitor's hub; the Dialog fills these from hubs.yaml.
+HUB_PLACEHOLDERS = frozenset(
+    {"hub_name", "hub_city", "hub_address", "hub_opening_hours", "hub_volunteer_hours", "hub_contact",
+     "hub_activities", "hub_donations"}
+)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class Strict(BaseModel):
@@ -55,6 +61,18 @@ class Localized(Strict):
 
     def get(self, lang: str) -> str:
         return getattr(self, lang if lang in REPLY_LANGUAGES else "en")
+
+
+class Answer(Localized):
+    """An answer text; only the hub placeholders may appear in braces."""
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> Answer:
+        for lang in REPLY_LANGUAGES:
+            for name in PLACEHOLDER.findall(getattr(self, lang)):
+                if name not in HUB_PLACEHOLDERS:
+                    raise ValueError(f"unknown placeholder {{{name}}} in {lang}")
+        return self
 
 
 class Phrasings(Strict):
@@ -87,7 +105,7 @@ class Article(Strict):
     id: str
     category: CategoryId
     title: Localized
-    answer: Localized
+    answer: Answer
     questions: Phrasings
     keywords: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
