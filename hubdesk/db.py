@@ -1,0 +1,113 @@
+"""The database: one engine per URL, a session per request or bot update, migrations to head.
+
+Decided once (see the team brief): synchronous SQLModel sessions everywhere. FastAPI runs sync
+dependencies in its threadpool; bot code wraps database work in ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from hubdesk.settings import ROOT, get_settings
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000  # wait for a writer (bot and web in two processes) instead of failing at once
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL via psycopg."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the one writer
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
+    finally:
+        cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (default: ``HUBDESK_DATABASE_URL``), created once."""
+    url = url or get_settings().HUBDESK_DATABASE_URL
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, shutdown)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, closed afterwards (handlers commit themselves)."""
+    with Session(get_engine()) as session:
+        yield session
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work for bot updates and the CLI: commit on success, roll back on any error."""
+    with Session(engine or get_engine()) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """An Alembic ``Config`` for this checkout's migrations, aimed at ``url`` (default from settings)."""
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    # Passed as an attribute, not an ini option: configparser would choke on '%' in a password.
+    config.attributes["database_url"] = url or get_settings().HUBDESK_DATABASE_URL
+    config.attributes["programmatic"] = True  # env.py leaves the application's logging alone
+    return config
+
+
+def upgrade_to_head(url: str | None = None) -> None:
+    """Migrate the database to the newest schema (``hubdesk run`` and ``hubdesk db upgrade``)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+    log.info("database schema is at head")
+
+
+def downgrade_to(revision: str, url: str | None = None) -> None:
+    """Migrate down to ``revision`` ("base" drops every table)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)
