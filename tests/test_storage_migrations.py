@@ -22,6 +22,7 @@ TABLES = {
     "volunteer_posts",
     "processed_updates",
     "rate_limit_windows",
+    "webchat_outbox",
 }
 
 

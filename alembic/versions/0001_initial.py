@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('created_at', TIMESTAMP, nullable=False),
     sa.Column('last_seen_at', TIMESTAMP, nullable=False),
     sa.Column('wa_last_inbound_at', TIMESTAMP, nullable=True),
+    sa.Column('last_question', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'chat_key', name='uq_visitors_channel_chat_key')
     )
@@ -148,9 +149,19 @@ def upgrade() -> None:
     )
     op.create_index('ix_volunteer_posts_case_id', 'volunteer_posts', ['case_id'], unique=False)
 
+    op.create_table('webchat_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chat_key', sa.String(length=128), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_webchat_outbox_chat_key', 'webchat_outbox', ['chat_key'], unique=False)
+
 
 def downgrade() -> None:
     # Reverse order of creation, so foreign keys never point at a dropped table.
+    op.drop_table('webchat_outbox')
     op.drop_table('volunteer_posts')
     op.drop_table('case_messages')
     op.drop_table('cases')

@@ -8,6 +8,7 @@ from hubdesk.models.case import Case, CaseMessage, CaseStatus, Sender, Volunteer
 from hubdesk.models.event import ALL_HUBS, Event, MonthKey, MonthVisitor, MonthVisitorCount, Outcome
 from hubdesk.models.user import Role, User
 from hubdesk.models.visitor import ProcessedUpdate, RateLimitWindow, Visitor
+from hubdesk.models.webchat import WebchatOutbox
 
 __all__ = [
     "ALL_HUBS",
@@ -27,5 +28,6 @@ __all__ = [
     "UTCDateTime",
     "Visitor",
     "VolunteerPost",
+    "WebchatOutbox",
     "utcnow",
 ]
