@@ -93,10 +93,6 @@ def load_knowledge_base(directory: Path | None = None) -> KnowledgeBase:
             continue
         articles[article.id] = article
         files[article.id] = path
-    for article_id, article in articles.items():
-        for rel in article.related:
-            if rel not in articles:
-                problems.append(f"{files[article_id]}: related: unknown article '{rel}'")
     hub_ids: set[str] = set()
     for hub in hubs.hubs if hubs else []:
         if hub.id in hub_ids:

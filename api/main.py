@@ -1,0 +1,16 @@
+"""Build the FastAPI application. Every router is included here, once."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.routes import chat, health
+from hubdesk import __version__
+
+
+def create_app() -> FastAPI:
+    """A fresh app; tests build their own with their own settings."""
+    app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    return app

@@ -1,0 +1,1 @@
+"""One router module per concept; ``api.main`` includes them all."""

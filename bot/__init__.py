@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, WhatsApp, web chat) and the channel-agnostic Dialog."""

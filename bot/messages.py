@@ -1,0 +1,89 @@
+"""Plain message types shared by every channel: what came in, what goes out.
+
+Channel adapters translate platform updates into ``Incoming`` and render ``Reply`` back; they know nothing
+of categories or the database. Button actions are short opaque strings (at most 64 bytes, Telegram's
+``callback_data`` limit) and never carry personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Channel = Literal["telegram", "whatsapp", "webchat", "cli"]
+Action = Literal["answer", "choose", "escalate", "crisis", "greeting"]
+ReplyLanguage = Literal["uk", "nl", "en"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A visitor's message, stripped of everything platform-specific."""
+
+    channel: Channel
+    chat_key: str
+    text: str
+    locale_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """One tappable choice. ``action`` is one of the ``ButtonAction`` forms below."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: neutral markup (``**bold**``, ``[text](url)``, ``- `` lists) plus button rows."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class DialogResult:
+    """What the Dialog decided for one question, and the replies that say it."""
+
+    action: Action
+    category: str
+    article: str | None
+    language: str
+    reply_language: ReplyLanguage
+    confidence: float
+    replies: tuple[Reply, ...]
+    urgent: bool = False
+    choices: tuple[str, ...] = field(default=())
+
+
+class ButtonAction:
+    """The vocabulary of button actions, built and parsed in one place."""
+
+    ARTICLE = "a:"  # a:<article id>      show an article
+    CATEGORY = "c:"  # c:<category id>    list a category's articles
+    LANGUAGE = "l:"  # l:<uk|nl|en>       choose the reply language
+    HUB = "h:"  # h:<hub id>              choose the hub
+    FEEDBACK = "f:"  # f:<event id>:<1|0> helpful / not helpful
+    VOLUNTEER = "volunteer"  # ask a volunteer
+    CANCEL_CASE = "cancel"  # withdraw an open case
+    MENU = "menu"
+
+    @staticmethod
+    def article(article_id: str) -> str:
+        return f"{ButtonAction.ARTICLE}{article_id}"
+
+    @staticmethod
+    def category(category_id: str) -> str:
+        return f"{ButtonAction.CATEGORY}{category_id}"
+
+    @staticmethod
+    def language(lang: str) -> str:
+        return f"{ButtonAction.LANGUAGE}{lang}"
+
+    @staticmethod
+    def hub(hub_id: str) -> str:
+        return f"{ButtonAction.HUB}{hub_id}"
+
+    @staticmethod
+    def feedback(event_id: int, helpful: bool) -> str:
+        return f"{ButtonAction.FEEDBACK}{event_id}:{int(helpful)}"
