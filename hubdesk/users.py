@@ -1,0 +1,89 @@
+"""Accounts: volunteers, coordinators and admins, each with one access token.
+
+The token is shown once at creation; only its SHA-256 is stored. A plain hash (no salt, no slow KDF) is
+enough because the token is 256 random bits, not a password a person chose: it cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from hubdesk.hubs import check_hub
+from hubdesk.models import Role, User, utcnow
+
+TOKEN_PREFIX = "hd_"  # recognisable in a password manager or a leaked-secret scan
+
+
+class UserError(ValueError):
+    """A request about accounts that cannot be done (unknown user, bad role)."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise UserError(f"role must be one of {', '.join(r.value for r in Role)}, not {role!r}") from None
+
+
+def create_user(*, session: Session, name: str, role: str, hub_id: str | None = None) -> tuple[User, str]:
+    """Create an account and return it with its token (the only time the token exists in clear)."""
+    name = name.strip()
+    if not name:
+        raise UserError("a name is required")
+    if hub_id is not None:
+        check_hub(hub_id)
+    token = new_token()
+    user = User(name=name, role=parse_role(role).value, hub_id=hub_id, token_hash=hash_token(token))
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user, token
+
+
+def list_users(*, session: Session) -> Sequence[User]:
+    return session.exec(select(User).order_by(col(User.id))).all()
+
+
+def revoke_user(*, session: Session, user_id: int) -> User:
+    """Revoke an account's token at once (bearer and browser sessions alike)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError(f"no user with id {user_id}")
+    if user.revoked_at is None:
+        user.revoked_at = utcnow()
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+    return user
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    """The active account holding ``token``, or None (unknown or revoked)."""
+    if not token:
+        return None
+    user = session.exec(select(User).where(User.token_hash == hash_token(token))).first()
+    if user is None or user.revoked_at is not None:
+        return None
+    return user
+
+
+def active_user(*, session: Session, user_id: int, token_hash_prefix: str) -> User | None:
+    """The account a browser session cookie names, if still active and still on the same token."""
+    user = session.get(User, user_id)
+    if user is None or user.revoked_at is not None:
+        return None
+    if not secrets.compare_digest(user.token_hash[: len(token_hash_prefix)], token_hash_prefix):
+        return None
+    return user
