@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from hubdesk.engine.stopwords import STOP_KEYS
-from hubdesk.engine.text import clean, skeleton, stem, words
+from hubdesk.engine.text import clean, skeleton, stems, words
 from knowledge_base.schema import Article
 
 NGRAM = 4
@@ -49,14 +49,15 @@ def content_keys(text: str) -> list[str]:
 
 
 def featurize(keys: Iterable[str]) -> Features:
-    stems: dict[str, float] = defaultdict(float)
+    out_stems: dict[str, float] = defaultdict(float)
     grams: dict[str, float] = defaultdict(float)
     for key in keys:
-        stems[stem(key)] += 1.0
+        for s in stems(key):
+            out_stems[s] += 1.0
         padded = f"#{key}#"
         for i in range(max(1, len(padded) - NGRAM + 1)):
             grams[padded[i : i + NGRAM]] += 1.0
-    return Features(dict(stems), dict(grams))
+    return Features(dict(out_stems), dict(grams))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from hubdesk.engine.text import skeleton
 
 def _word(spec: str) -> str:
     prefix = spec.endswith("*")
-    key = re.escape(skeleton(spec.rstrip("*")))
+    # "кто-то" is two words to the tokenizer, so it is two skeletons here
+    key = " ".join(re.escape(skeleton(part)) for part in spec.rstrip("*").split("-") if part)
     return rf"{key}\S*" if prefix else key
 
 

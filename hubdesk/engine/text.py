@@ -59,10 +59,13 @@ def skeleton(word: str) -> str:
     return _DOUBLE.sub(r"\1", word)
 
 
-def stem(key: str) -> str:
-    """A crude stem for inflected languages: the first six letters of a skeleton.
+def stems(key: str) -> tuple[str, ...]:
+    """Crude stems for inflected languages: the first four and the first six letters of a skeleton.
 
-    Ukrainian and Russian change word endings (працюю, працювати, працював); Dutch adds -en/-s. A fixed
-    prefix keeps the root and drops the ending without a language-specific stemmer.
+    Ukrainian and Russian change word endings (роботу, робота, роботі; лефгельд, лефгельдом); Dutch adds
+    -en and -s (werk, werken). Fixed prefixes keep the root without a language-specific stemmer; the short
+    one catches short roots, the long one keeps long words apart, and IDF decides what each is worth.
     """
-    return key[:6] if len(key) > 6 else key
+    if len(key) <= 4:
+        return (key,)
+    return (key[:4], key[:6]) if len(key) > 6 else (key[:4], key)

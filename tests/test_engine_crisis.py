@@ -1,0 +1,68 @@
+"""The crisis detector: very high recall, and silence on ordinary questions."""
+
+import pytest
+
+from hubdesk.engine.crisis import detect_crisis
+from hubdesk.engine.patterns import skeleton_line
+from hubdesk.engine.text import clean, words
+
+
+def crisis(text: str):
+    return detect_crisis(skeleton_line(words(clean(text))))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("не хочу більше жити", "suicide"),
+        ("Я не хочу жити. Все набридло", "suicide"),
+        ("думаю про самогубство", "suicide"),
+        ("dumaiu pro samohubstvo kozhen den", "suicide"),
+        ("не хочу жить, нет смысла", "suicide"),
+        ("хочу покончить с собой", "suicide"),
+        ("I can't go on", "suicide"),
+        ("I want to kill myself", "suicide"),
+        ("i just want to die", "suicide"),
+        ("ik wil niet meer leven", "suicide"),
+        ("ik denk aan zelfmoord", "suicide"),
+        ("хоче стрибнути з балкону", "suicide"),
+        ("я порізала руки", "self_harm"),
+        ("опять режу себя", "self_harm"),
+        ("I cut myself again", "self_harm"),
+        ("mijn man slaat mij", "violence"),
+        ("чоловік б'є мене", "violence"),
+        ("муж бьет меня каждый день", "violence"),
+        ("he threatens to kill me", "violence"),
+        ("дитина не дихає", "medical"),
+        ("у мамы сильная боль в груди", "medical"),
+        ("my father is unconscious", "medical"),
+        ("mijn kind ademt niet", "medical"),
+        ("кров не зупиняється", "medical"),
+        ("дитина зникла", "child"),
+    ],
+)
+def test_detects_crisis(text, kind):
+    assert crisis(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "де знайти психолога українською?",
+        "where can I find a psychologist",
+        "Waar vind ik een psycholoog?",
+        "у ребенка температура 39, куда звонить ночью?",
+        "не хочу жити в цьому шелтері, можна переїхати?",
+        "I don't want to live in this shelter anymore",
+        "хочу стати волонтером",
+        "mijn man werkt, krijg ik nog leefgeld?",
+        "як подати декларацію",
+        "яка погода завтра",
+        "Can I take my cat on the bus?",
+        "дитина погано спить після переїзду",
+        "ik ben moe en verdrietig",
+        "чи можна працювати без дозволу",
+    ],
+)
+def test_no_crisis_on_ordinary_questions(text):
+    assert crisis(text) is None
