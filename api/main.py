@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import chat, health
-from hubdesk import __version__
+from api.routes import cases, chat, health, kb, volunteer_page, webchat_relay
+from hubdesk import __version__, webchat
 
 
 def create_app() -> FastAPI:
@@ -13,4 +13,9 @@ def create_app() -> FastAPI:
     app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(health.router)
     app.include_router(chat.router)
+    app.include_router(cases.router)
+    app.include_router(kb.router)
+    app.include_router(webchat_relay.router)
+    app.include_router(volunteer_page.router)
+    webchat.register_sender()
     return app
