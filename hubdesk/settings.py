@@ -5,6 +5,7 @@ Reach it through ``get_settings()`` so tests can clear the cache and give their 
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,9 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+# The directory holding alembic/, locales/ and knowledge_base/: the checkout, or HUBDESK_HOME for a non-editable
+# install (the container sets HUBDESK_HOME=/app).
+ROOT = Path(os.environ.get("HUBDESK_HOME") or Path(__file__).resolve().parent.parent)
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
 
 
