@@ -1,0 +1,130 @@
+"""The hand-off from the bot to a volunteer, as the conversation sees it (rule 5: a person is one tap away).
+
+``hubdesk.conversation`` calls two things here, after the Dialog has decided:
+
+- ``after_dialog``: a crisis opens an urgent case (on top of the emergency reply); while the visitor has an
+  open case, whatever they write joins it and the bot says so instead of answering; an explicit request for
+  a person opens a case; any other question is remembered (``Visitor.last_question``) so that a tap on
+  "Ask a volunteer" can hand it over without making the visitor type it again.
+- ``on_button``: "Ask a volunteer" opens the case with that remembered question; "Cancel my question"
+  withdraws it.
+
+The visitor is told the case number, when volunteers answer (the hub's ``volunteer_hours``) and gets a
+cancel button. Database work runs in a worker thread; relay effects are performed after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.messages import ButtonAction, DialogResult, Reply
+from hubdesk import cases
+from hubdesk.models import Visitor
+from hubdesk.settings import get_settings
+from hubdesk.visitors import get_visitor, touch_visitor
+
+REMEMBERED_ACTIONS = ("answer", "choose", "escalate")  # questions worth handing over; not greetings
+
+
+@dataclass
+class Handoff:
+    replies: list[Reply]
+    effects: cases.Effects = field(default_factory=cases.Effects)
+
+
+def offers_volunteer(result: DialogResult) -> bool:
+    """The Dialog offers a volunteer (a button) rather than handing over at once (an explicit request)."""
+    return any(b.action == ButtonAction.VOLUNTEER for r in result.replies for row in r.buttons for b in row)
+
+
+def _hub(visitor: Visitor | None, hub_id: str | None) -> str:
+    return hub_id or (visitor.hub_id if visitor else None) or get_settings().HUBDESK_DEFAULT_HUB
+
+
+def _take_question(visitor: Visitor | None) -> str:
+    """The remembered question, forgotten as it is handed over (it lives on in the case until purged)."""
+    if visitor is None or not visitor.last_question:
+        return ""
+    question, visitor.last_question = visitor.last_question, None
+    return question
+
+
+def decide_after_dialog(
+    *, session: Session, channel: str, chat_key: str, text: str, result: DialogResult, hub_id: str | None = None
+) -> Handoff:
+    """What the visitor is told, given the Dialog's decision and their open case (if any)."""
+    lang = result.reply_language
+    visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
+    hub = _hub(visitor, hub_id)
+    if result.action == "crisis":
+        _take_question(visitor)
+        opened = cases.open_case(
+            session=session, channel=channel, chat_key=chat_key, text=text, language=lang,
+            category=result.category, hub_id=hub, urgent=True,
+        )
+        return Handoff([*result.replies, cases.handoff_reply(opened.case, lang)], opened.effects)
+    active = cases.open_case_for(session=session, channel=channel, chat_key=chat_key)
+    if active is not None:
+        added = cases.add_visitor_message(session=session, case=active, text=text)
+        return Handoff([cases.added_reply(active, lang)], added.effects)
+    if result.action == "escalate" and not offers_volunteer(result):
+        question = _take_question(visitor)
+        opened = cases.open_case(
+            session=session, channel=channel, chat_key=chat_key,
+            text=f"{question}\n\n{text}" if question else text, language=lang,
+            category=result.category, hub_id=hub,
+        )
+        return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
+    if result.action in REMEMBERED_ACTIONS:
+        visitor = visitor or touch_visitor(session=session, channel=channel, chat_key=chat_key)
+        visitor.last_question = text[: cases.MAX_TEXT]
+        session.add(visitor)
+        session.commit()
+    return Handoff(list(result.replies))
+
+
+def decide_on_button(*, session: Session, channel: str, chat_key: str, action: str, lang: str) -> Handoff:
+    """"Ask a volunteer" and "Cancel my question"."""
+    if action == ButtonAction.CANCEL_CASE:
+        cancelled = cases.cancel(session=session, channel=channel, chat_key=chat_key)
+        return Handoff([cases.cancelled_reply(cancelled, lang)], cancelled.effects if cancelled else cases.Effects())
+    active = cases.open_case_for(session=session, channel=channel, chat_key=chat_key)
+    if active is not None:  # tapped again: remind them of the case they have
+        return Handoff([cases.handoff_reply(active, lang)])
+    visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
+    question = _take_question(visitor)
+    opened = cases.open_case(
+        session=session, channel=channel, chat_key=chat_key, text=question, language=lang,
+        category="other", hub_id=_hub(visitor, None),
+    )
+    return Handoff([cases.handoff_reply(opened.case, lang, with_question=bool(question))], opened.effects)
+
+
+async def _run(decide, **kwargs) -> list[Reply]:  # type: ignore[no-untyped-def]
+    from hubdesk.db import get_engine
+
+    def work() -> Handoff:
+        with Session(get_engine()) as session:
+            return decide(session=session, **kwargs)
+
+    handoff = await asyncio.to_thread(work)
+    await cases.perform(handoff.effects)
+    return handoff.replies
+
+
+async def after_dialog(
+    *, channel: str, chat_key: str, text: str, result: DialogResult, hub_id: str | None = None
+) -> list[Reply]:
+    """The replies to send for this Dialog result, with any case opened or joined (see the module doc)."""
+    return await _run(decide_after_dialog, channel=channel, chat_key=chat_key, text=text, result=result, hub_id=hub_id)
+
+
+async def on_button(*, channel: str, chat_key: str, action: str, lang: str) -> list[Reply]:
+    """Handle ButtonAction.VOLUNTEER and ButtonAction.CANCEL_CASE."""
+    return await _run(decide_on_button, channel=channel, chat_key=chat_key, action=action, lang=lang)
+
+
+HANDOFF_ACTIONS = (ButtonAction.VOLUNTEER, ButtonAction.CANCEL_CASE)
