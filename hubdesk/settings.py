@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     TELEGRAM_WEBHOOK_URL: str | None = None
     TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None
     TELEGRAM_VOLUNTEER_CHAT_ID: int | None = None
+    TELEGRAM_VOLUNTEER_LANGUAGE: Literal["uk", "nl", "en"] = "uk"  # of the posts in the volunteers' group
 
     WHATSAPP_TOKEN: SecretStr | None = None
     WHATSAPP_PHONE_NUMBER_ID: str | None = None
