@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
     HUBDESK_LOG_LEVEL: str = "INFO"
+    HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
 
     TELEGRAM_BOT_TOKEN: SecretStr | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
