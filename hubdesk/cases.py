@@ -424,7 +424,7 @@ def handoff_reply(case: Case, lang: str, *, with_question: bool = True) -> Reply
     """Tell the visitor their question went to a volunteer, when to expect an answer, and how to cancel."""
     t = translator(lang)
     if case.urgent:
-        text = t.gettext("A volunteer has been alerted too and will write to you here (case {number}).")
+        text = t.gettext("Case number {number}: a volunteer will write to you here, in this chat.")
     elif with_question:
         text = t.gettext(
             "I have passed your question to the volunteers (case {number}). "
