@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import cases, chat, health, kb, volunteer_page, webchat_relay
+from api.routes import cases, chat, health, kb, metrics, volunteer_page, webchat_relay
 from hubdesk import __version__, webchat
 
 
@@ -12,6 +12,7 @@ def create_app() -> FastAPI:
     """A fresh app; tests build their own with their own settings."""
     app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(chat.router)
     app.include_router(cases.router)
     app.include_router(kb.router)

@@ -62,6 +62,13 @@ error_counter = ErrorCounter()  # process-wide on purpose: it counts this proces
 PROCESS_LABEL = f"{socket.gethostname()}:{os.getpid()}"
 
 
+def install_error_counter() -> None:
+    """Count this process's errors (idempotent; ``create_app`` calls it so tests and plain uvicorn count too)."""
+    root = logging.getLogger()
+    if error_counter not in root.handlers:
+        root.addHandler(error_counter)
+
+
 def configure_logging(level: str | int | None = None, fmt: str | None = None) -> None:
     """Set up the root logger from ``HUBDESK_LOG_LEVEL`` / ``HUBDESK_LOG_FORMAT`` (text or json). Idempotent."""
     from hubdesk.settings import get_settings
@@ -76,8 +83,7 @@ def configure_logging(level: str | int | None = None, fmt: str | None = None) ->
         root.removeHandler(old)
     handler._hubdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    if error_counter not in root.handlers:
-        root.addHandler(error_counter)
+    install_error_counter()
     root.setLevel(level.upper() if isinstance(level, str) else level)
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
