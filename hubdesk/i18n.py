@@ -7,10 +7,13 @@ Msgids are natural English sentences. The locale travels with each message as an
 from __future__ import annotations
 
 import gettext
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "hubdesk"
 LANGUAGES: tuple[str, ...] = ("uk", "nl", "en")
@@ -39,8 +42,10 @@ class Translator:
 def _load(lang: str, locales_dir: Path) -> gettext.NullTranslations:
     po = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     mo = po.with_suffix(".mo")
-    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+    if po.exists() and not mo.exists():
         raise CatalogError(f"{po} is not compiled: run `pybabel compile -d locales -D {DOMAIN}`")
+    if po.exists() and mo.stat().st_mtime < po.stat().st_mtime:
+        log.warning("%s is older than its .po: run `pybabel compile -d locales -D %s`", mo, DOMAIN)
     if not mo.exists():
         if lang == "en":  # English msgids are the English text; a catalog is optional
             return gettext.NullTranslations()

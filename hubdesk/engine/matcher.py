@@ -28,6 +28,7 @@ from knowledge_base.schema import Article
 
 NGRAM = 4
 STEM_WEIGHT = 0.6  # share of the stem cosine in a document's score; the rest is character grams
+COVERAGE_WEIGHT = 0.5  # share of "how much of the question does this article know at all"
 TYPO_CUTOFF = 84  # rapidfuzz ratio above which an unknown stem is taken for a known one
 
 
@@ -116,6 +117,10 @@ class Matcher:
                 owner.append(i)
         feats = [featurize(content_keys(t)) for t in texts]
         self.doc_article = owner
+        # Every stem an article knows, over all its phrasings: how much of a question it covers.
+        self.article_stems: list[set[str]] = [set() for _ in self.articles]
+        for f, art in zip(feats, owner, strict=True):
+            self.article_stems[art].update(f.stems)
         self.stems = _Space([f.stems for f in feats], owner, len(self.articles))
         self.grams = _Space([f.grams for f in feats], owner, len(self.articles))
         self.known_stems = sorted(s for s in self.stems.idf if len(s) >= 4)
@@ -151,5 +156,10 @@ class Matcher:
             art = self.doc_article[doc]
             if score > best.get(art, 0.0):
                 best[art] = score
+        mass = {s: (self.stems.idf.get(s, self.stems.unknown_idf) * weight.get(s, 1.0)) ** 2 for s in stems}
+        total = sum(mass.values()) or 1.0
+        for art, score in best.items():
+            covered = sum(m for s, m in mass.items() if s in self.article_stems[art]) / total
+            best[art] = (1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * covered * score ** 0.5
         ordered = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
         return [Ranked(self.articles[i], min(1.0, s)) for i, s in ordered]
