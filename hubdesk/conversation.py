@@ -7,29 +7,238 @@ the anonymised event, cases for volunteers.
 CONTRACT (stable; channel adapters rely on it):
     async def handle_message(incoming: Incoming) -> list[Reply]
     async def handle_button(channel: Channel, chat_key: str, action: str, locale_hint: str | None = None) -> list[Reply]
+    async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None) -> list[Reply]
 Blocking database work runs in a worker thread (``asyncio.to_thread``), one session per call.
+
+If the database is down the visitor still gets the Dialog's answer: the event waits in memory
+(``hubdesk.events.pending_events``) and is written with the next event that can be saved.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
 from bot import dialog
-from bot.messages import Channel, Incoming, Reply
-from hubdesk import handoff
+from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
+from hubdesk import events, handoff, visitors
+from hubdesk.db import session_scope
+from hubdesk.hubs import UnknownHubError
+from hubdesk.i18n import translator
+from hubdesk.models import Event, Outcome, utcnow
+from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_DAYS = 7  # feedback on an answer older than this is ignored (a stale or forged button)
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """What we remember about a visitor: their chosen reply language and hub (None = not chosen)."""
+
+    language: str | None = None
+    hub_id: str | None = None
+
+
+# -- messages -------------------------------------------------------------------------------------------
 
 
 async def handle_message(incoming: Incoming) -> list[Reply]:
-    """Answer one visitor message. (Storage-less first version: no memory of the visitor yet.)"""
-    result = dialog.respond(incoming.text, chosen_language=None, locale_hint=incoming.locale_hint)
+    """Answer one visitor message, remembering the visitor and recording one anonymised event."""
+    result, event_id = await asyncio.to_thread(_answer, incoming)
+    # Cases for volunteers (hubdesk.handoff): a crisis or a request for a person opens one; while one is
+    # open, the message joins it instead of being answered by the bot.
     return await handoff.after_dialog(
-        channel=incoming.channel, chat_key=incoming.chat_key, text=incoming.text, result=result
+        channel=incoming.channel,
+        chat_key=incoming.chat_key,
+        text=incoming.text,
+        result=result,
+        replies=_with_feedback(result, event_id),
     )
 
 
-async def handle_button(
-    channel: Channel, chat_key: str, action: str, locale_hint: str | None = None
-) -> list[Reply]:
-    """Act on a tapped button. (Storage-less first version.)"""
-    lang = dialog.reply_language_for(None, locale_hint)
-    if action in handoff.HANDOFF_ACTIONS:  # ask a volunteer / cancel my question
+def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
+    """Load the visitor, ask the Dialog, record the event: one session. Without a database: answer anyway."""
+    try:
+        with session_scope() as session:
+            prefs = _touch(session, incoming.channel, incoming.chat_key)
+            result = _respond(incoming, prefs)
+            event = _record(session, incoming.channel, incoming.chat_key, result, prefs)
+            return result, event.id
+    except SQLAlchemyError:
+        log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
+    result = _respond(incoming, Prefs())
+    events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
+    return result, None
+
+
+def _respond(incoming: Incoming, prefs: Prefs) -> DialogResult:
+    return dialog.respond(
+        incoming.text, chosen_language=prefs.language, locale_hint=incoming.locale_hint, hub_id=prefs.hub_id
+    )
+
+
+def _touch(session: Session, channel: str, chat_key: str) -> Prefs:
+    visitor = visitors.touch_visitor(session=session, channel=channel, chat_key=chat_key)
+    return Prefs(language=visitor.language, hub_id=visitor.hub_id)
+
+
+def _record(session: Session, channel: str, chat_key: str, result: DialogResult, prefs: Prefs) -> Event:
+    """Write the one event of this question, count the visitor for the month, and catch up on old events."""
+    data = _event_data(channel, result, prefs)
+    if len(events.pending_events):
+        events.pending_events.flush(session=session)
+    visitors.count_visitor(session=session, channel=channel, chat_key=chat_key, hub_id=data.hub_id, day=data.day)
+    return events.record_event(session=session, data=data)
+
+
+def outcome_of(result: DialogResult) -> Outcome:
+    """The event outcome of a Dialog decision.
+
+    "escalate" means two things: the visitor asked for a person (escalated), or nothing fitted and the
+    reply offers a volunteer (unanswered). The reply's buttons tell them apart: only the second offers one.
+    """
+    if result.action == "escalate":
+        offers_volunteer = any(
+            button.action == ButtonAction.VOLUNTEER
+            for reply in result.replies
+            for row in reply.buttons
+            for button in row
+        )
+        return Outcome.UNANSWERED if offers_volunteer else Outcome.ESCALATED
+    return {
+        "answer": Outcome.ANSWERED,
+        "choose": Outcome.CHOICES,
+        "crisis": Outcome.CRISIS,
+        "greeting": Outcome.GREETING,
+    }[result.action]
+
+
+def _event_data(channel: str, result: DialogResult, prefs: Prefs) -> events.EventData:
+    outcome = outcome_of(result)
+    return events.EventData(
+        day=utcnow().date(),
+        hub_id=prefs.hub_id or get_settings().HUBDESK_DEFAULT_HUB,
+        channel=channel,
+        language=(result.language or "unknown")[:8],
+        reply_language=result.reply_language,
+        category=result.category,
+        outcome=outcome.value,
+        article_id=result.article if outcome is Outcome.ANSWERED else None,
+    )
+
+
+def _with_feedback(result: DialogResult, event_id: int | None) -> list[Reply]:
+    """Offer helpful / not helpful under an answer, once its event exists."""
+    replies = list(result.replies)
+    if event_id is not None and result.action == "answer" and replies:
+        replies[-1] = dialog.with_feedback(replies[-1], event_id, result.reply_language)
+    return replies
+
+
+# -- taps -----------------------------------------------------------------------------------------------
+
+
+async def handle_button(channel: Channel, chat_key: str, action: str, locale_hint: str | None = None) -> list[Reply]:
+    """Act on a tapped button: feedback, language and hub choices are remembered; the rest navigates."""
+    if action in handoff.HANDOFF_ACTIONS:  # ask a volunteer / cancel my question (hubdesk.handoff)
+        prefs = await asyncio.to_thread(_prefs_of, channel, chat_key)
+        lang = dialog.reply_language_for(prefs.language, locale_hint)
         return await handoff.on_button(channel=channel, chat_key=chat_key, action=action, lang=lang)
+    return await asyncio.to_thread(_tap, channel, chat_key, action, locale_hint)
+
+
+def _tap(channel: str, chat_key: str, action: str, locale_hint: str | None) -> list[Reply]:
+    try:
+        with session_scope() as session:
+            prefs = _touch(session, channel, chat_key)
+            prefs = _remember_choice(session, channel, chat_key, action, prefs)
+            lang = dialog.reply_language_for(prefs.language, locale_hint)
+            if action.startswith(ButtonAction.FEEDBACK):
+                return [_feedback(session, action, lang)]
+            return list(dialog.on_button(action, lang=lang, hub_id=prefs.hub_id))
+    except SQLAlchemyError:
+        log.warning("database unavailable while handling a %s button; navigating without it", channel)
+    lang = dialog.reply_language_for(_chosen_language(action), locale_hint)
+    if action.startswith(ButtonAction.FEEDBACK):
+        return [Reply(translator(lang).gettext("Thank you for telling us!"))]
     return list(dialog.on_button(action, lang=lang))
+
+
+def _remember_choice(session: Session, channel: str, chat_key: str, action: str, prefs: Prefs) -> Prefs:
+    """Save a language or hub choice; an unknown value is ignored (buttons can be stale or forged)."""
+    if action.startswith(ButtonAction.LANGUAGE):
+        language = _chosen_language(action)
+        if language is not None:
+            visitors.set_language(session=session, channel=channel, chat_key=chat_key, language=language)
+            return Prefs(language=language, hub_id=prefs.hub_id)
+    if action.startswith(ButtonAction.HUB):
+        hub_id = action.removeprefix(ButtonAction.HUB)
+        try:
+            visitors.set_hub(session=session, channel=channel, chat_key=chat_key, hub_id=hub_id)
+        except UnknownHubError:
+            log.info("ignored a tap on an unknown hub")
+            return prefs
+        return Prefs(language=prefs.language, hub_id=hub_id)
+    return prefs
+
+
+def _chosen_language(action: str) -> str | None:
+    if not action.startswith(ButtonAction.LANGUAGE):
+        return None
+    language = action.removeprefix(ButtonAction.LANGUAGE)
+    return language if language in visitors.LANGUAGES else None
+
+
+def _feedback(session: Session, action: str, lang: str) -> Reply:
+    """Store helpful / not helpful for a recent answer ("f:<event id>:<1|0>")."""
+    parsed = parse_feedback(action)
+    if parsed is not None:
+        event_id, helpful = parsed
+        event = session.get(Event, event_id)
+        if event is not None and event.day >= utcnow().date() - timedelta(days=FEEDBACK_DAYS):
+            events.set_feedback(session=session, event_id=event_id, helpful=helpful)
+    return Reply(translator(lang).gettext("Thank you for telling us!"))
+
+
+def parse_feedback(action: str) -> tuple[int, bool] | None:
+    """(event id, helpful) from "f:<id>:<1|0>", or None when malformed."""
+    event_id, _, verdict = action.removeprefix(ButtonAction.FEEDBACK).partition(":")
+    if not event_id.isdigit() or verdict not in ("0", "1"):
+        return None
+    return int(event_id), verdict == "1"
+
+
+# -- forget me ------------------------------------------------------------------------------------------
+
+
+async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None) -> list[Reply]:
+    """ "Forget me": close the visitor's cases and erase their text, then delete the visitor row."""
+    prefs = await asyncio.to_thread(_prefs_of, channel, chat_key)
+    lang = dialog.reply_language_for(prefs.language, locale_hint)
+    from hubdesk import cases
+
+    await cases.run(cases.forget_visitor, channel=channel, chat_key=chat_key)
+    await asyncio.to_thread(_forget_visitor, channel, chat_key)
+    text = translator(lang).gettext(
+        "Done: I have deleted what I kept about this chat (your language choice and any open question). "
+        "Anonymous counts without your messages remain."
+    )
+    return [Reply(text)]
+
+
+def _prefs_of(channel: str, chat_key: str) -> Prefs:
+    with session_scope() as session:
+        visitor = visitors.get_visitor(session=session, channel=channel, chat_key=chat_key)
+        return Prefs() if visitor is None else Prefs(language=visitor.language, hub_id=visitor.hub_id)
+
+
+def _forget_visitor(channel: str, chat_key: str) -> None:
+    with session_scope() as session:
+        visitors.forget_visitor(session=session, channel=channel, chat_key=chat_key)

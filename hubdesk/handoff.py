@@ -16,7 +16,7 @@ cancel button. Database work runs in a worker thread; relay effects are performe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
@@ -116,9 +116,18 @@ async def _run(decide, **kwargs) -> list[Reply]:  # type: ignore[no-untyped-def]
 
 
 async def after_dialog(
-    *, channel: str, chat_key: str, text: str, result: DialogResult, hub_id: str | None = None
+    *,
+    channel: str,
+    chat_key: str,
+    text: str,
+    result: DialogResult,
+    replies: list[Reply] | None = None,
+    hub_id: str | None = None,
 ) -> list[Reply]:
-    """The replies to send for this Dialog result, with any case opened or joined (see the module doc)."""
+    """The replies to send for this Dialog result (``replies``: the Dialog's, as decorated by the caller),
+    with any case opened or joined (see the module doc)."""
+    if replies is not None:
+        result = replace(result, replies=tuple(replies))
     return await _run(decide_after_dialog, channel=channel, chat_key=chat_key, text=text, result=result, hub_id=hub_id)
 
 
