@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import sys
 from collections.abc import Sequence
 
 from bot import render
+from hubdesk.logs import configure_logging
 from hubdesk.settings import get_settings
 from knowledge_base import KnowledgeBaseError
 
@@ -76,7 +76,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from api.main import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level=get_settings().HUBDESK_LOG_LEVEL.lower())
+    # log_config=None: uvicorn's loggers go through our root handler (JSON when HUBDESK_LOG_FORMAT=json).
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None,
+                log_level=get_settings().HUBDESK_LOG_LEVEL.lower())
     return 0
 
 
@@ -112,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=get_settings().HUBDESK_LOG_LEVEL, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()  # HUBDESK_LOG_LEVEL, HUBDESK_LOG_FORMAT=text|json
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
