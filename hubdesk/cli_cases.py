@@ -8,13 +8,12 @@ from hubdesk.settings import get_settings
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from hubdesk import cases
-    from hubdesk.db import session_scope
+    from hubdesk.jobs import purge_once
 
     days = get_settings().HUBDESK_CASE_RETENTION_DAYS if args.days is None else args.days
-    with session_scope() as session:
-        count = cases.purge(session=session, retention_days=days)
-    print(f"purged {count} case(s) closed more than {days} day(s) ago")
+    purged, forgotten = purge_once(retention_days=days)
+    print(f"purged the text and chat id of {purged} case(s) closed more than {days} day(s) ago")
+    print(f"forgot {forgotten} visitor(s) inactive for longer than the visitor retention period")
     return 0
 
 

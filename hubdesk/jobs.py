@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -19,13 +20,19 @@ PURGE_INTERVAL_SECONDS = 24 * 3600
 FIRST_RUN_DELAY_SECONDS = 60  # let start-up (migrations, channels) finish first
 
 
-def purge_once() -> int:
-    """Erase the personal data of cases past the retention period (``hubdesk purge`` does the same)."""
-    from hubdesk import cases
+def purge_once(*, now: datetime | None = None, retention_days: int | None = None) -> tuple[int, int]:
+    """Apply both retention rules (``hubdesk purge`` does the same); return (cases purged, visitors forgotten).
+
+    Cases lose their text and route back ``retention_days`` (HUBDESK_CASE_RETENTION_DAYS) after closing;
+    visitor rows go after ``visitors.VISITOR_RETENTION_DAYS`` of silence.
+    """
+    from hubdesk import cases, visitors
     from hubdesk.db import session_scope
 
     with session_scope() as session:
-        return cases.purge(session=session)
+        purged = cases.purge(session=session, now=now, retention_days=retention_days)
+        forgotten = visitors.purge_inactive_visitors(session=session, now=now)
+    return purged, forgotten
 
 
 async def purge_daily(interval: float = PURGE_INTERVAL_SECONDS, first_delay: float = FIRST_RUN_DELAY_SECONDS) -> None:
@@ -33,8 +40,8 @@ async def purge_daily(interval: float = PURGE_INTERVAL_SECONDS, first_delay: flo
     await asyncio.sleep(first_delay)
     while True:
         try:
-            count = await asyncio.to_thread(purge_once)
-            log.info("daily purge: %d case(s) purged", count)
+            purged, forgotten = await asyncio.to_thread(purge_once)
+            log.info("daily purge: %d case(s) purged, %d inactive visitor(s) forgotten", purged, forgotten)
         except Exception:  # a failing purge is logged and retried tomorrow; it must not stop the app
             log.exception("daily purge failed")
         await asyncio.sleep(interval)
