@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -20,6 +20,7 @@ from hubdesk.settings import ROOT, get_settings
 
 log = logging.getLogger(__name__)
 
+MIGRATION_LOCK_KEY = 0x48554244  # 'HUBD': the PostgreSQL advisory lock held while migrating
 SQLITE_BUSY_TIMEOUT_MS = 5000  # wait for a writer (bot and web in two processes) instead of failing at once
 
 _engines: dict[str, Engine] = {}
@@ -102,7 +103,26 @@ def upgrade_to_head(url: str | None = None) -> None:
     """Migrate the database to the newest schema (``hubdesk run`` and ``hubdesk db upgrade``)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    config = alembic_config(url)
+    url = config.attributes["database_url"]
+    if url.startswith("sqlite"):
+        command.upgrade(config, "head")
+    else:
+        # Several replicas may start at once: one migrates under the lock, the others wait, then find it done.
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+                try:
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                finally:
+                    connection.rollback()
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    connection.commit()
+        finally:
+            engine.dispose()
     log.info("database schema is at head")
 
 
