@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import cases, chat, health, kb, metrics, volunteer_page, webchat_relay
+from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
 from hubdesk import __version__, webchat
 
 
@@ -18,5 +18,8 @@ def create_app() -> FastAPI:
     app.include_router(kb.router)
     app.include_router(webchat_relay.router)
     app.include_router(volunteer_page.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(stats.router)
     webchat.register_sender()
     return app

@@ -52,15 +52,16 @@ class Prefs:
 async def handle_message(incoming: Incoming) -> list[Reply]:
     """Answer one visitor message, remembering the visitor and recording one anonymised event."""
     result, event_id = await asyncio.to_thread(_answer, incoming)
+    replies = _with_feedback(result, event_id)
     # Cases for volunteers (hubdesk.handoff): a crisis or a request for a person opens one; while one is
     # open, the message joins it instead of being answered by the bot.
-    return await handoff.after_dialog(
-        channel=incoming.channel,
-        chat_key=incoming.chat_key,
-        text=incoming.text,
-        result=result,
-        replies=_with_feedback(result, event_id),
-    )
+    try:
+        return await handoff.after_dialog(
+            channel=incoming.channel, chat_key=incoming.chat_key, text=incoming.text, result=result, replies=replies
+        )
+    except SQLAlchemyError:
+        log.warning("database unavailable: no case opened or joined for a %s message", incoming.channel)
+        return replies  # the Dialog's answer (and in a crisis the emergency numbers) still go out
 
 
 def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
@@ -69,6 +70,8 @@ def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
         with session_scope() as session:
             prefs = _touch(session, incoming.channel, incoming.chat_key)
             result = _respond(incoming, prefs)
+            if result.action != "crisis" and joins_open_case(session, incoming.channel, incoming.chat_key):
+                return result, None  # part of a conversation with a volunteer, not a new question for the bot
             event = _record(session, incoming.channel, incoming.chat_key, result, prefs)
             return result, event.id
     except SQLAlchemyError:
@@ -76,6 +79,12 @@ def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
     result = _respond(incoming, Prefs())
     events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
     return result, None
+
+
+def joins_open_case(session: Session, channel: str, chat_key: str) -> bool:
+    from hubdesk.cases import open_case_for
+
+    return open_case_for(session=session, channel=channel, chat_key=chat_key) is not None
 
 
 def _respond(incoming: Incoming, prefs: Prefs) -> DialogResult:

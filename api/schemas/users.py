@@ -1,0 +1,49 @@
+"""Accounts as the API shows them: never the token (except once, at creation) or its hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from hubdesk.models import Role, User
+
+
+class UserPublic(BaseModel):
+    id: int
+    name: str
+    role: str
+    hub_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        assert user.id is not None
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=user.role,
+            hub_id=user.hub_id,
+            created_at=user.created_at,
+            revoked_at=user.revoked_at,
+        )
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    role: Role
+    hub_id: str | None = Field(default=None, max_length=64)
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+class TokenLogin(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
