@@ -75,7 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.main import create_app
+    from hubdesk.db import upgrade_to_head
 
+    upgrade_to_head()  # the schema is at head before the first request (a no-op when it already is)
     # log_config=None: uvicorn's loggers go through our root handler (JSON when HUBDESK_LOG_FORMAT=json).
     uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None,
                 log_level=get_settings().HUBDESK_LOG_LEVEL.lower())

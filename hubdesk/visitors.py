@@ -131,6 +131,8 @@ def _month_key(session: Session, month: str) -> bytes | None:
                 session.add(MonthKey(month=month, key=secrets.token_bytes(32)))
         except IntegrityError:
             pass
+        else:  # the first visitor of a new month: earlier months are over, destroy their keys now
+            close_past_months(session=session, today=month_bounds(month)[0])
         row = session.get(MonthKey, month)
         assert row is not None
     return row.key

@@ -80,13 +80,13 @@ def test_a_visitor_is_counted_once_per_month_and_hub(session: Session) -> None:
 def test_closing_a_month_keeps_the_count_and_destroys_key_and_hashes(session: Session) -> None:
     for chat in ("1", "2", "3"):
         count(session, "telegram", chat)
-    count(session, "telegram", "1", day=DEC)  # December stays open
     key_before = session.get(MonthKey, "2026-11")
     assert key_before is not None and key_before.key is not None
 
     counts = visitors.close_month(session=session, month="2026-11", today=date(2026, 12, 2))
 
     assert counts == {"example": 3, ALL_HUBS: 3}
+    count(session, "telegram", "1", day=DEC)  # December is open
     session.expire_all()
     closed = session.get(MonthKey, "2026-11")
     assert closed is not None and closed.key is None and isinstance(closed.closed_at, datetime)
@@ -103,12 +103,11 @@ def test_closing_a_month_keeps_the_count_and_destroys_key_and_hashes(session: Se
 
 def test_only_past_months_close_and_close_past_months_finds_them(session: Session) -> None:
     count(session, "telegram", "1", day=date(2026, 10, 3))
-    count(session, "telegram", "1", day=NOV)
     with pytest.raises(visitors.MonthError):
-        visitors.close_month(session=session, month="2026-11", today=date(2026, 11, 30))
+        visitors.close_month(session=session, month="2026-10", today=date(2026, 10, 31))
+    assert visitors.close_past_months(session=session, today=date(2026, 10, 31)) == []
     assert visitors.close_past_months(session=session, today=date(2026, 11, 30)) == ["2026-10"]
     assert visitors.close_past_months(session=session, today=date(2026, 11, 30)) == []
-    assert session.get(MonthKey, "2026-11").key is not None  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-11-01", "abcd-ef"])
@@ -134,3 +133,13 @@ def test_a_concurrent_first_contact_does_not_fail(session: Session, monkeypatch:
     session.commit()
     assert visitor.language == "uk"
     assert len(session.exec(select(Visitor)).all()) == 1
+
+
+def test_the_first_visitor_of_a_new_month_closes_the_previous_months(session: Session) -> None:
+    count(session, "telegram", "1", day=date(2026, 10, 3))
+    count(session, "telegram", "2", day=date(2026, 10, 4))
+    count(session, "telegram", "1", day=NOV)
+    session.expire_all()
+    assert session.get(MonthKey, "2026-10").key is None  # type: ignore[union-attr]
+    assert visitors.unique_visitors(session=session, month="2026-10", hub_id="example") == (2, True)
+    assert visitors.unique_visitors(session=session, month="2026-11", hub_id="example") == (1, False)
