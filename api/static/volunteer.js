@@ -167,18 +167,19 @@ function renderCase(c) {
   $("title").textContent = "Case #" + c.id;
   const head = $("case-head");
   head.className = "case-head" + (c.urgent ? " urgent" : "");
-  head.replaceChildren(
+  const span = (text, cls) => el("span", cls ? { class: cls } : {}, text);
+  head.replaceChildren(...[
     el("h2", {}, (c.urgent ? "URGENT · " : "") + "Case #" + c.id),
     el("div", { class: "meta" },
-      el("span", { class: "badge lang" }, c.language), LANGS[c.language] || c.language, "·",
-      CHANNELS[c.channel] || c.channel, "·", "category guess:", el("span", { class: "badge" }, c.category), "·",
-      "hub:", c.hub_id || "-"),
+      span(c.language, "badge lang"), span(LANGS[c.language] || c.language),
+      span(CHANNELS[c.channel] || c.channel, "badge"), span("guess: " + c.category, "badge"),
+      span("hub: " + (c.hub_id || "-"))),
     el("div", { class: "meta" },
-      "Status: " + c.status + (c.claimed_by_name ? " (" + c.claimed_by_name + ")" : ""), "·",
-      "opened " + clock(c.created_at),
-      c.status !== "closed" ? " · waiting " + waited(c.waiting_since) : ""),
+      span(c.status + (c.claimed_by_name ? " · " + c.claimed_by_name : ""), "badge"),
+      span("opened " + clock(c.created_at)),
+      c.status !== "closed" ? span("waiting " + waited(c.waiting_since), "badge wait") : null),
     c.purged_at ? el("p", { class: "muted" }, "The text of this case was deleted after the retention period.") : null,
-  );
+  ].filter(Boolean));
   const actions = $("actions");
   actions.replaceChildren();
   for (const [action, spec] of Object.entries(ACTIONS)) {
@@ -270,11 +271,17 @@ async function openKb() {
 
 async function showArticle(id) {
   const lang = state.caseData && ["uk", "nl", "en"].includes(state.caseData.language) ? state.caseData.language : "uk";
-  const a = await api(API + "/kb/articles/" + encodeURIComponent(id));
+  let a;
+  try {
+    a = await api(API + "/kb/articles/" + encodeURIComponent(id));
+  } catch (err) {
+    notify("Could not load the article: " + err.message);
+    return;
+  }
   const box = $("kb-article");
   const answer = el("div", {});
   answer.innerHTML = a.answer_html[lang]; // rendered and escaped by the server from the KB markup
-  box.replaceChildren(
+  box.replaceChildren(...[
     el("h3", {}, a.title[lang]),
     el("p", { class: a.stale ? "stale" : "muted" }, "Checked " + a.checked + (a.stale ? " (needs re-checking)" : "")),
     answer,
@@ -283,7 +290,7 @@ async function showArticle(id) {
     el("div", { class: "row" },
       el("button", { type: "button", onclick: () => quote(a, lang) }, "Quote in reply"),
       el("button", { type: "button", class: "secondary", onclick: () => { box.hidden = true; } }, "Back to list")),
-  );
+  ].filter(Boolean));
   box.hidden = false;
   box.scrollIntoView({ behavior: "smooth" });
 }
