@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
+from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
+from bot import whatsapp
 from hubdesk import __version__, webchat
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Channels that live on the event loop start with the app and stop with it."""
+    async with whatsapp.running():
+        yield
 
 
 def create_app() -> FastAPI:
     """A fresh app; tests build their own with their own settings."""
-    app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(chat.router)
@@ -21,5 +34,6 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
+    app.include_router(whatsapp_webhook_router)
     webchat.register_sender()
     return app

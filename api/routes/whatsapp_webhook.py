@@ -1,0 +1,100 @@
+"""The WhatsApp Cloud API webhook: Meta's verification handshake (GET) and signed deliveries (POST).
+
+Fails closed: without ``WHATSAPP_VERIFY_TOKEN`` the handshake is refused, and without
+``WHATSAPP_APP_SECRET`` or with a bad ``X-Hub-Signature-256`` a delivery is refused (403) before anything
+in it is read. Each message is claimed and answered before the 200 (the Dialog is local and fast), so a
+failure answers 503 and Meta delivers again; the replies are sent after the response, with retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from bot.messages import Reply
+from bot.whatsapp import active_channel
+from bot.whatsapp.channel import CHANNEL, accept, answer, release
+from bot.whatsapp.webhook import SIGNATURE_HEADER, FailedStatus, PayloadError, parse_notification, valid_signature
+from hubdesk.relay import relay
+from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/webhooks/whatsapp", tags=["whatsapp"])
+
+
+def _error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+@router.get("", response_class=PlainTextResponse)
+def verify(
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge")] = None,
+) -> PlainTextResponse:
+    """Meta's subscription check: echo the challenge when the verify token matches."""
+    expected = get_settings().WHATSAPP_VERIFY_TOKEN
+    expected_value = expected.get_secret_value() if expected is not None else ""
+    if (
+        mode == "subscribe"
+        and expected_value
+        and token is not None
+        and challenge is not None
+        and secrets.compare_digest(token.encode(), expected_value.encode())
+    ):
+        return PlainTextResponse(challenge)
+    return PlainTextResponse("verification failed", status_code=403)
+
+
+async def _deliver(wa_id: str, replies: list[Reply]) -> None:
+    """Send the replies to one message (after the response); a failure is logged, never raised to Meta."""
+    if not replies:
+        return
+    try:
+        await relay.send_to_visitor(CHANNEL, wa_id, replies)
+    except Exception:
+        log.exception("could not send %d WhatsApp repl(ies)", len(replies))
+
+
+async def _failures(failures: tuple[FailedStatus, ...]) -> None:
+    channel = active_channel()
+    for failure in failures:
+        if channel is not None:
+            await channel.failed(failure)
+
+
+@router.post("")
+async def receive(request: Request, background: BackgroundTasks) -> JSONResponse:
+    """One signed delivery from Meta: messages are answered, statuses acknowledged."""
+    secret = get_settings().WHATSAPP_APP_SECRET
+    body = await request.body()
+    if not valid_signature(body, request.headers.get(SIGNATURE_HEADER), secret.get_secret_value() if secret else ""):
+        log.warning("WhatsApp webhook: missing or bad %s, delivery refused", SIGNATURE_HEADER)
+        return _error(403, f"missing or invalid {SIGNATURE_HEADER} signature")
+    try:
+        notification = parse_notification(json.loads(body))
+    except (ValueError, PayloadError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return _error(400, f"not a WhatsApp notification: {exc}")
+    answered = 0
+    for message in notification.messages:
+        accepted = await asyncio.to_thread(accept, message)
+        if accepted is None:
+            log.info("WhatsApp message already handled (a retry), skipped")
+            continue
+        try:
+            replies = await answer(accepted)
+        except Exception:
+            log.exception("WhatsApp message could not be handled; Meta will deliver it again")
+            await asyncio.to_thread(release, message)
+            return _error(503, "the message could not be handled now; deliver it again later")
+        background.add_task(_deliver, message.wa_id, replies)
+        answered += 1
+    if notification.failures:
+        background.add_task(_failures, notification.failures)
+    return JSONResponse({"ok": True, "messages": answered, "statuses": notification.statuses})

@@ -1,0 +1,253 @@
+"""The WhatsApp channel: what to do with each incoming message, and the relay sender for replies.
+
+Flow of one webhook delivery (see ``api/routes/whatsapp_webhook.py``):
+
+1. ``accept`` (database, in a worker thread): claim the message id in ``ProcessedUpdate`` so Meta's
+   retries and a second worker drop it; record the visitor's inbound time (``Visitor.wa_last_inbound_at``,
+   the start of WhatsApp's 24-hour window); collect volunteer replies that could not be delivered while the
+   window was closed; decide whether to ask for the language (once per visitor).
+2. ``answer``: hand the text or the tapped button to ``hubdesk.conversation``; keywords for the language
+   and the menu, since WhatsApp has no commands; a polite word for pictures, voice notes and stickers.
+3. ``WhatsAppChannel.send`` (the relay sender, also used by the cases service for volunteers' replies):
+   refuse early when the 24-hour window is closed (a free-form message would be refused by Meta), send the
+   configured template instead (once per closed window) and raise ``WindowClosed`` with a sentence the
+   volunteer sees; otherwise render and send each reply in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot import dialog
+from bot.messages import Button, ButtonAction, Incoming, Reply
+from bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
+from bot.whatsapp.render import render_reply, template_message
+from bot.whatsapp.webhook import FailedStatus, InboundMessage
+from hubdesk import conversation
+from hubdesk.cases import volunteer_reply_text
+from hubdesk.db import get_engine, session_scope
+from hubdesk.i18n import translator
+from hubdesk.models import Case, CaseMessage, ProcessedUpdate, Sender, Visitor, utcnow
+from hubdesk.relay import DeliveryError
+from hubdesk.visitors import get_visitor, touch_visitor
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window: free-form messages only within it
+KEY_LIMIT = 128  # ProcessedUpdate.key
+# Markers kept in ProcessedUpdate ("done once"); keyed by a hash so the table holds no phone number.
+ASKED_LANGUAGE = "wa-language"
+TEMPLATE_SENT = "wa-template"
+LANGUAGE_WORDS = frozenset({"language", "lang", "мова", "мову", "язык", "taal", "taal kiezen"})
+MENU_WORDS = frozenset({"menu", "меню", "start", "/start", "/menu", "help", "допомога", "помощь", "hulp"})
+
+
+class WindowClosed(DeliveryError):
+    """WhatsApp will not deliver a free-form message: the visitor last wrote more than 24 hours ago."""
+
+
+def window_open(last_inbound: datetime | None, now: datetime | None = None) -> bool:
+    return last_inbound is not None and (now or utcnow()) - last_inbound < WINDOW
+
+
+def _hashed(wa_id: str) -> str:
+    return hashlib.sha256(f"whatsapp:{wa_id}".encode()).hexdigest()
+
+
+def _mark_once(session: Session, source: str, key: str) -> bool:
+    """Insert a ProcessedUpdate marker; False when it was there already (another retry or worker)."""
+    if len(key) > KEY_LIMIT:
+        key = hashlib.sha256(key.encode()).hexdigest()
+    if session.exec(select(ProcessedUpdate.id).where(ProcessedUpdate.source == source,
+                                                     ProcessedUpdate.key == key)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ProcessedUpdate(source=source, key=key))
+    except IntegrityError:
+        return False
+    return True
+
+
+# ---- 1. accepting a message -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A new message, and what the visitor's record says about how to answer it."""
+
+    message: InboundMessage
+    language: str | None
+    ask_language: bool = False
+    waiting: tuple[Reply, ...] = field(default=())
+
+
+def _waiting_replies(session: Session, wa_id: str, since: datetime) -> tuple[Reply, ...]:
+    """Volunteer replies written after ``since`` (when the window closed): the sender refused them then."""
+    rows = session.exec(
+        select(CaseMessage.text, Case.language)
+        .join(Case, col(Case.id) == col(CaseMessage.case_id))
+        .where(Case.channel == CHANNEL, Case.chat_key == wa_id, CaseMessage.sender == Sender.VOLUNTEER,
+               col(CaseMessage.created_at) > since, col(CaseMessage.text).is_not(None))
+        .order_by(col(CaseMessage.created_at).asc(), col(CaseMessage.id).asc())
+    ).all()
+    return tuple(Reply(volunteer_reply_text(text, language)) for text, language in rows if text)
+
+
+def accept(message: InboundMessage) -> Accepted | None:
+    """Claim ``message`` and update its visitor; None when it was handled before (a retry)."""
+    with session_scope(get_engine()) as session:
+        if not _mark_once(session, CHANNEL, message.message_id):
+            return None
+        before = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
+        previous = before.wa_last_inbound_at if before is not None else None
+        visitor = touch_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
+        visitor.wa_last_inbound_at = utcnow()  # every inbound message reopens the 24-hour window
+        waiting: tuple[Reply, ...] = ()
+        if previous is not None and not window_open(previous):
+            waiting = _waiting_replies(session, message.wa_id, previous + WINDOW)
+        ask = (
+            message.kind == "text"
+            and visitor.language is None
+            and _mark_once(session, ASKED_LANGUAGE, _hashed(message.wa_id))
+        )
+        return Accepted(message, visitor.language, ask, waiting)
+
+
+def release(message: InboundMessage) -> None:
+    """Forget that ``message`` was claimed, so Meta's retry of it is handled (its handling failed)."""
+    with session_scope(get_engine()) as session:
+        session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
+            col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == message.message_id))
+
+
+# ---- 2. answering it ------------------------------------------------------------------------------------
+
+
+def _keyword(text: str) -> str:
+    return " ".join(text.lower().strip(" .!?¿¡").split())
+
+
+def guess_language(text: str) -> str:
+    """The language to ask "which language?" in, before the visitor has chosen one."""
+    from hubdesk.engine.answerer import default_answerer
+
+    return default_answerer().analyse(text).reply_language
+
+
+def unsupported_reply(lang: str) -> Reply:
+    t = translator(lang)
+    return Reply(
+        t.gettext("Sorry, I can only read text messages. Please type your question in words."),
+        ((Button(t.gettext("Ask a volunteer"), ButtonAction.VOLUNTEER), Button(t.gettext("Menu"), ButtonAction.MENU)),),
+    )
+
+
+async def answer(accepted: Accepted) -> list[Reply]:
+    """The replies to one accepted message (conversation state is kept by ``hubdesk.conversation``)."""
+    message, lang = accepted.message, accepted.language or "uk"
+    replies = list(accepted.waiting)
+    if message.kind == "button":
+        replies += await conversation.handle_button(CHANNEL, message.wa_id, message.text)
+    elif message.kind == "unsupported":
+        log.info("WhatsApp message of type %s answered with a request to type", message.type)
+        replies.append(unsupported_reply(lang))
+    elif message.kind == "text":
+        word = _keyword(message.text)
+        if word in LANGUAGE_WORDS:
+            replies.append(dialog.language_choice(lang if accepted.language else guess_language(message.text)))
+        elif word in MENU_WORDS:
+            replies += await conversation.handle_button(CHANNEL, message.wa_id, ButtonAction.MENU)
+        else:
+            replies += await conversation.handle_message(Incoming(CHANNEL, message.wa_id, message.text))
+            if accepted.ask_language:  # answer first, then ask: nobody waits for a menu before their answer
+                replies.append(dialog.language_choice(guess_language(message.text)))
+    return replies
+
+
+# ---- 3. sending -----------------------------------------------------------------------------------------
+
+
+def _visitor_state(wa_id: str) -> tuple[str, datetime | None]:
+    with Session(get_engine()) as session:
+        visitor = session.exec(select(Visitor).where(Visitor.channel == CHANNEL, Visitor.chat_key == wa_id)).first()
+        if visitor is None:
+            return "uk", None
+        return visitor.language or "uk", visitor.wa_last_inbound_at
+
+
+def _first_template_of_window(wa_id: str, last_inbound: datetime | None) -> bool:
+    """True once per closed window: the template invites the visitor back, it is not a message channel."""
+    stamp = last_inbound.isoformat() if last_inbound else "never"
+    with session_scope(get_engine()) as session:
+        return _mark_once(session, TEMPLATE_SENT, f"{_hashed(wa_id)}:{stamp}")
+
+
+class WhatsAppChannel:
+    """The relay sender for ``whatsapp``: renders replies and sends them, in order, per visitor."""
+
+    def __init__(self, client: GraphClient, *, template_name: str | None = None):
+        self.client = client
+        self.template_name = template_name or None
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, wa_id: str) -> asyncio.Lock:
+        lock = self._locks.get(wa_id)
+        if lock is None:
+            lock = self._locks[wa_id] = asyncio.Lock()
+        return lock
+
+    async def send(self, wa_id: str, replies: Sequence[Reply]) -> None:
+        """Send ``replies`` to ``wa_id``; ``WindowClosed`` or ``GraphError`` when they cannot be delivered."""
+        lang, last_inbound = await asyncio.to_thread(_visitor_state, wa_id)
+        if not window_open(last_inbound):
+            await self.window_closed(wa_id, lang, last_inbound)
+        async with self._lock(wa_id):  # two quick messages from one visitor: answers do not interleave
+            for reply in replies:
+                for message in render_reply(reply, lang):
+                    try:
+                        await self.client.send(wa_id, message)
+                    except GraphError as exc:
+                        if exc.code == WINDOW_CLOSED:
+                            await self.window_closed(wa_id, lang, last_inbound)
+                        raise
+
+    async def window_closed(self, wa_id: str, lang: str, last_inbound: datetime | None) -> None:
+        """Send the template (once per closed window) and raise ``WindowClosed`` saying what happened."""
+        why = "the visitor last wrote on WhatsApp more than 24 hours ago, so WhatsApp does not deliver a " \
+              "free-form message until they write again"
+        later = "Volunteer replies written meanwhile are delivered as soon as they write."
+        if not self.template_name:
+            raise WindowClosed(f"Not delivered: {why}. No message template is configured "
+                               f"(WHATSAPP_TEMPLATE_NAME) to invite them back. {later}")
+        if await asyncio.to_thread(_first_template_of_window, wa_id, last_inbound):
+            try:
+                await self.client.send(wa_id, template_message(self.template_name, lang))
+            except GraphError as exc:
+                raise WindowClosed(f"Not delivered: {why}. Sending the message template "
+                                   f"'{self.template_name}' failed too: {exc}") from exc
+            raise WindowClosed(f"Not delivered yet: {why}. They were sent the message template "
+                               f"'{self.template_name}' inviting them to write back. {later}")
+        raise WindowClosed(f"Not delivered yet: {why}. They were already sent the message template "
+                           f"'{self.template_name}' inviting them to write back. {later}")
+
+    async def failed(self, failure: FailedStatus) -> None:
+        """A message WhatsApp reported as failed after accepting it (131047 arrives this way too)."""
+        log.warning("WhatsApp did not deliver message %s: error codes %s", failure.message_id, failure.codes)
+        if WINDOW_CLOSED in failure.codes and failure.wa_id:
+            lang, last_inbound = await asyncio.to_thread(_visitor_state, failure.wa_id)
+            try:
+                await self.window_closed(failure.wa_id, lang, last_inbound)
+            except WindowClosed as exc:
+                log.warning("%s", exc)
