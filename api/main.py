@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
-from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
-from bot import whatsapp
+from api.routes.telegram_webhook import router as telegram_webhook_router
+from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Channels that live on the event loop start with the app and stop with it."""
-    async with whatsapp.running():
+    async with telegram_lifespan(app):
         yield
 
 
@@ -34,6 +34,6 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
-    app.include_router(whatsapp_webhook_router)
+    app.include_router(telegram_webhook_router)
     webchat.register_sender()
     return app

@@ -1,0 +1,67 @@
+"""Telegram's webhook: ``POST /telegram/webhook``. Fails closed, and processes each ``update_id`` once.
+
+The secret token Telegram sends back (set with ``setWebhook``) is compared in constant time; anything else
+is a 403 and nothing is processed. A retried delivery (Telegram retries until it gets a 200) is recognised
+by its ``update_id`` in the database, so every worker process agrees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from sqlmodel import Session
+
+from hubdesk import throttle
+from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["telegram"])
+
+
+def _first_delivery(update_id: int) -> bool:
+    from hubdesk.db import get_engine
+
+    with Session(get_engine()) as session:
+        return throttle.first_delivery(session=session, source="telegram", key=str(update_id))
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def telegram_webhook(
+    request: Request,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> dict[str, Any]:
+    """Check the secret, drop a repeated update, then hand the update to the bot."""
+    settings = get_settings()
+    expected = settings.TELEGRAM_WEBHOOK_SECRET
+    channel = getattr(request.app.state, "telegram", None)
+    if channel is None or not channel.webhook_mode or expected is None:
+        raise HTTPException(status_code=404, detail="The Telegram webhook is not enabled.")
+    if secret is None or not secrets.compare_digest(secret.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(status_code=403, detail="Wrong or missing secret token.")
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(status_code=400, detail="The body is not JSON.") from None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise HTTPException(status_code=400, detail="The body is not a Telegram update (no integer update_id).")
+    if not channel.running:
+        raise HTTPException(status_code=503, detail="The bot is starting; Telegram will retry.")
+    try:
+        first = await asyncio.to_thread(_first_delivery, update_id)
+    except Exception:  # the database is down: answering twice beats not answering
+        log.warning("update de-duplication unavailable; processing update %s", update_id, exc_info=True)
+        first = True
+    if not first:
+        return {"ok": True, "duplicate": True}
+    try:
+        await channel.process(data)
+    except Exception:  # a malformed update: log it, and do not make Telegram retry it forever
+        log.exception("could not process Telegram update %s", update_id)
+    return {"ok": True}

@@ -1,0 +1,221 @@
+"""Build, start and stop the Telegram channel: a python-telegram-bot ``Application`` inside the FastAPI app.
+
+Requests go to ``{TELEGRAM_API_BASE_URL}/bot{token}/{method}`` (a self-hosted Bot API server or a test
+server is set there). Long polling by default; webhook mode when ``TELEGRAM_WEBHOOK_URL`` is set, with
+updates arriving at ``POST /telegram/webhook`` of the same app (``api/routes/telegram_webhook.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.messages import Reply
+from bot.telegram import handlers, texts, volunteers
+from bot.telegram.send import send_replies, with_retries
+from hubdesk.i18n import LANGUAGES
+from hubdesk.relay import relay
+from hubdesk.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Updates handled at once: a slow database or Telegram call for one visitor must not hold up the others.
+CONCURRENT_UPDATES = 64
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
+START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
+
+
+def build_application(settings: Settings) -> Application:
+    """The bot with every handler registered; not started."""
+    assert settings.TELEGRAM_BOT_TOKEN is not None
+    root = settings.TELEGRAM_API_BASE_URL.rstrip("/")
+    builder = (
+        Application.builder()
+        .token(settings.TELEGRAM_BOT_TOKEN.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .concurrent_updates(CONCURRENT_UPDATES)
+    )
+    if settings.telegram_webhook_mode:
+        builder = builder.updater(None)  # updates come through the FastAPI route
+    application = builder.build()
+    add_handlers(application, settings.TELEGRAM_VOLUNTEER_CHAT_ID)
+    return application
+
+
+def add_handlers(application: Application, volunteer_chat_id: int | None) -> None:
+    """Declare the whole conversation in one place."""
+    application.add_handler(TypeHandler(Update, handlers.guard), group=-1)
+    visitors = filters.UpdateType.MESSAGES
+    if volunteer_chat_id is not None:
+        group = filters.Chat(volunteer_chat_id)
+        application.add_handler(
+            CommandHandler(["claim", "close", "reopen"], volunteers.volunteer_command, filters=group)
+        )
+        application.add_handler(
+            MessageHandler(group & filters.UpdateType.MESSAGE & filters.REPLY & ~filters.COMMAND,
+                           volunteers.volunteer_reply)
+        )
+        application.add_handler(MessageHandler(group, volunteers.ignore))
+        visitors = visitors & ~group
+    application.add_handlers([
+        CommandHandler("start", handlers.start, filters=visitors),
+        CommandHandler("menu", handlers.show_menu, filters=visitors),
+        CommandHandler("language", handlers.choose_language, filters=visitors),
+        CommandHandler("hub", handlers.choose_hub, filters=visitors),
+        CommandHandler("help", handlers.show_help, filters=visitors),
+        CommandHandler("privacy", handlers.show_privacy, filters=visitors),
+        CommandHandler("forget", handlers.forget, filters=visitors),
+        MessageHandler(visitors & filters.TEXT & ~filters.COMMAND, handlers.question),
+        MessageHandler(visitors & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
+        MessageHandler(visitors & filters.COMMAND, handlers.show_help),  # an unknown /command
+        CallbackQueryHandler(handlers.tap),
+    ])
+    application.add_error_handler(handlers.on_error)
+
+
+async def register_commands(application: Application, volunteer_chat_id: int | None) -> None:
+    """The command menu in uk, nl and en; Ukrainian for every other language (Russian speakers included)."""
+    bot = application.bot
+
+    def commands(lang: str, which: Sequence[tuple[str, str]] = texts.COMMANDS) -> list[BotCommand]:
+        return [BotCommand(name, description) for name, description in texts.command_list(lang, tuple(which))]
+
+    await with_retries(lambda: bot.set_my_commands(commands("uk")), what="setMyCommands")
+    for lang in LANGUAGES:
+        await with_retries(lambda lang=lang: bot.set_my_commands(commands(lang), language_code=lang),
+                           what="setMyCommands")
+    if volunteer_chat_id is not None:
+        lang = get_settings().TELEGRAM_VOLUNTEER_LANGUAGE
+        await with_retries(
+            lambda: bot.set_my_commands(commands(lang, texts.VOLUNTEER_COMMANDS),
+                                        scope=BotCommandScopeChat(volunteer_chat_id)),
+            what="setMyCommands",
+        )
+
+
+class TelegramChannel:
+    """One bot for this process: started with the app, registered with the relay, stopped with the app."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.application = build_application(settings)
+        self.running = False
+        self._retry: asyncio.Task[None] | None = None
+        self.group: volunteers.VolunteerGroup | None = None
+        if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
+            self.group = volunteers.VolunteerGroup(
+                self.application.bot, settings.TELEGRAM_VOLUNTEER_CHAT_ID, settings.TELEGRAM_VOLUNTEER_LANGUAGE
+            )
+            self.application.bot_data["volunteer_group"] = self.group
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.settings.telegram_webhook_mode
+
+    async def send_to_visitor(self, chat_key: str, replies: Sequence[Reply]) -> None:
+        """The relay's sender for Telegram visitors (volunteers' answers, case news)."""
+        await send_replies(self.application.bot, int(chat_key), list(replies))
+
+    async def start(self) -> None:
+        """Start now if Telegram answers; otherwise keep trying in the background (the app runs anyway)."""
+        relay.register_sender("telegram", self.send_to_visitor)
+        if self.group is not None:
+            relay.register_case_listener(self.group.on_case_notice)
+        try:
+            await self._start()
+        except InvalidToken:
+            log.error("Telegram refused TELEGRAM_BOT_TOKEN: the Telegram channel is off")
+        except TelegramError as exc:
+            log.error("cannot reach Telegram (%s): retrying in the background", exc)
+            self._retry = asyncio.create_task(self._keep_trying())
+
+    async def _start(self) -> None:
+        application = self.application
+        await with_retries(application.initialize, what="getMe")
+        await register_commands(application, self.settings.TELEGRAM_VOLUNTEER_CHAT_ID)
+        await application.start()
+        bot = application.bot
+        if self.webhook_mode:
+            secret = self.settings.TELEGRAM_WEBHOOK_SECRET
+            assert secret is not None and self.settings.TELEGRAM_WEBHOOK_URL is not None
+            url = self.settings.TELEGRAM_WEBHOOK_URL
+            await with_retries(
+                lambda: bot.set_webhook(url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES),
+                what="setWebhook",
+            )
+        else:
+            await with_retries(bot.delete_webhook, what="deleteWebhook")
+            assert application.updater is not None
+            await application.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES)
+        self.running = True
+        log.info("Telegram channel started as @%s (%s)", bot.username, "webhook" if self.webhook_mode else "polling")
+
+    async def _keep_trying(self) -> None:
+        delay = 5.0
+        while not self.running:
+            await asyncio.sleep(delay)
+            try:
+                await self._start()
+            except InvalidToken:
+                log.error("Telegram refused TELEGRAM_BOT_TOKEN: the Telegram channel is off")
+                return
+            except TelegramError as exc:
+                delay = min(delay * 2, START_RETRY_MAX)
+                log.warning("still cannot reach Telegram (%s): next try in %.0f s", exc, delay)
+
+    async def stop(self) -> None:
+        """Stop polling and processing; the webhook stays set (another process may still serve it)."""
+        if self._retry is not None:
+            self._retry.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._retry
+        relay.senders.pop("telegram", None)
+        if self.group is not None and self.group.on_case_notice in relay.listeners:
+            relay.listeners.remove(self.group.on_case_notice)
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        self.running = False
+
+    async def process(self, data: dict) -> None:
+        """Handle one update delivered to the webhook."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.process_update(update)
+
+
+@asynccontextmanager
+async def telegram_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the Telegram channel for the life of the app when TELEGRAM_BOT_TOKEN is set."""
+    settings = get_settings()
+    app.state.telegram = None
+    if not settings.telegram_enabled:
+        yield
+        return
+    channel = TelegramChannel(settings)
+    await channel.start()
+    app.state.telegram = channel
+    try:
+        yield
+    finally:
+        app.state.telegram = None
+        await channel.stop()

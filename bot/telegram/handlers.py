@@ -1,0 +1,254 @@
+"""The visitor's side of the Telegram bot: commands, questions, taps, and everything that is not text.
+
+Each handler parses the update, calls one function of ``hubdesk.conversation`` (the contract every channel
+shares) and sends back what it returns. The guard in front of them drops group messages not meant for the
+bot and slows down a chat that writes too fast (counted in the database, so every process agrees).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlmodel import Session
+from telegram import Bot, CallbackQuery, Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import dialog
+from bot.messages import ButtonAction, Incoming, Reply
+from bot.telegram import texts
+from bot.telegram.send import send_replies, with_retries
+from hubdesk import conversation, throttle
+from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+Context = ContextTypes.DEFAULT_TYPE
+
+
+# -- who, where, which language ------------------------------------------------------------------------
+
+def chat_key(update: Update) -> str:
+    assert update.effective_chat is not None
+    return str(update.effective_chat.id)
+
+
+def locale_hint(update: Update) -> str | None:
+    user = update.effective_user
+    return user.language_code if user else None
+
+
+def _stored_preferences(key: str) -> tuple[str | None, str | None]:
+    from hubdesk.db import get_engine
+    from hubdesk.visitors import get_visitor
+
+    with Session(get_engine()) as session:
+        visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
+        return (visitor.language, visitor.hub_id) if visitor else (None, None)
+
+
+async def preferences(update: Update) -> tuple[str, str | None]:
+    """The visitor's reply language (chosen, else from Telegram's language code) and hub, if any.
+
+    Read-only and forgiving: with the database down the visitor is still answered, in the hinted language.
+    """
+    try:
+        chosen, hub_id = await asyncio.to_thread(_stored_preferences, chat_key(update))
+    except Exception:
+        log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
+        chosen, hub_id = None, None
+    return dialog.reply_language_for(chosen, locale_hint(update)), hub_id
+
+
+def _is_group(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE
+
+
+async def reply(update: Update, context: Context, replies: list[Reply]) -> None:
+    """Send replies to the chat the update came from; in a group, as a reply to the visitor's message."""
+    message = update.effective_message
+    reply_to = message.message_id if message is not None and _is_group(update) and not update.callback_query else None
+    await send_replies(context.bot, int(chat_key(update)), replies, reply_to=reply_to)
+
+
+# -- the guard in front of every visitor handler ---------------------------------------------------------
+
+def addressed(message: Message, bot: Bot) -> bool:
+    """In a group the bot speaks only when spoken to: a command, an @mention, or a reply to the bot."""
+    text = message.text or message.caption or ""
+    if text.startswith("/"):
+        return True  # CommandHandler checks that a /command@name names this bot
+    if message.reply_to_message and message.reply_to_message.from_user:
+        if message.reply_to_message.from_user.id == bot.id:
+            return True
+    mention = f"@{bot.username}".lower()
+    entities = message.parse_entities([MessageEntity.MENTION]) or message.parse_caption_entities(
+        [MessageEntity.MENTION]
+    )
+    return any(value.lower() == mention for value in entities.values())
+
+
+def strip_mention(text: str, bot: Bot) -> str:
+    mention = f"@{bot.username}"
+    return text.replace(mention, " ").strip() if bot.username else text
+
+
+def _hit(key: str, limit: int) -> throttle.Verdict:
+    from hubdesk.db import get_engine
+
+    with Session(get_engine()) as session:
+        return throttle.hit(session=session, channel=CHANNEL, chat_key=key, limit=limit)
+
+
+async def guard(update: Update, context: Context) -> None:
+    """Let through only what is meant for the bot, at a human pace (about 20 messages a minute)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.CHANNEL:
+        raise ApplicationHandlerStop
+    if chat.id == get_settings().TELEGRAM_VOLUNTEER_CHAT_ID:
+        return  # the volunteers' own handlers decide
+    query = update.callback_query
+    message = update.effective_message
+    if query is None and (message is None or (_is_group(update) and not addressed(message, context.bot))):
+        raise ApplicationHandlerStop
+    try:
+        verdict = await asyncio.to_thread(_hit, chat_key(update), get_settings().HUBDESK_RATE_LIMIT_PER_MINUTE)
+    except Exception:
+        log.warning("rate limit check failed: letting the update through", exc_info=True)
+        return
+    if verdict is throttle.Verdict.ALLOW:
+        return
+    if query is not None:
+        lang, _ = await preferences(update)
+        await _answer_query(query, texts.rate_limited(lang) if verdict is throttle.Verdict.NOTIFY else None)
+    elif verdict is throttle.Verdict.NOTIFY:
+        lang, _ = await preferences(update)
+        await reply(update, context, [Reply(texts.rate_limited(lang))])
+    raise ApplicationHandlerStop
+
+
+# -- commands --------------------------------------------------------------------------------------------
+
+async def start(update: Update, context: Context) -> None:
+    """Offer the three languages, the one Telegram suggests ticked and first."""
+    lang = dialog.reply_language_for(None, locale_hint(update))
+    await reply(update, context, [texts.language_prompt(lang)])
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """Offer the languages again, the current one ticked."""
+    lang, _ = await preferences(update)
+    await reply(update, context, [texts.language_prompt(lang)])
+
+
+def _hubs() -> list[tuple[str, str]]:
+    from hubdesk.kb import knowledge_base
+
+    return [(hub.id, f"{hub.city} · {hub.name}") for hub in knowledge_base().hubs.values()]
+
+
+async def choose_hub(update: Update, context: Context) -> None:
+    """Ask which hub the visitor goes to (or say which one, when there is only one)."""
+    from hubdesk.kb import knowledge_base
+
+    lang, _ = await preferences(update)
+    hubs = knowledge_base().hubs
+    if len(hubs) > 1:
+        await reply(update, context, [texts.hub_prompt(lang, _hubs())])
+    else:
+        hub = next(iter(hubs.values()))
+        await reply(update, context, [texts.one_hub(lang, hub.name, hub.city)])
+
+
+async def show_menu(update: Update, context: Context) -> None:
+    """Show the topics as buttons."""
+    await _button(update, context, ButtonAction.MENU)
+
+
+async def show_help(update: Update, context: Context) -> None:
+    """Say how to use the bot."""
+    lang, _ = await preferences(update)
+    await reply(update, context, [texts.help_text(lang)])
+
+
+async def show_privacy(update: Update, context: Context) -> None:
+    """Say what is stored, for how long, and how to delete it."""
+    lang, _ = await preferences(update)
+    await reply(update, context, [texts.privacy(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)])
+
+
+async def forget(update: Update, context: Context) -> None:
+    """Delete the visitor's language choice and withdraw any open case."""
+    await reply(update, context, await conversation.forget(CHANNEL, chat_key(update), locale_hint(update)))
+
+
+# -- messages and taps -----------------------------------------------------------------------------------
+
+async def question(update: Update, context: Context) -> None:
+    """Answer a text message (a new one or an edited one) through the shared conversation."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = strip_mention(message.text, context.bot) if _is_group(update) else message.text
+    if not text:  # only "@bot" in a group: say what the bot can do
+        await show_help(update, context)
+        return
+    incoming = Incoming(channel=CHANNEL, chat_key=chat_key(update), text=text, locale_hint=locale_hint(update))
+    await reply(update, context, await conversation.handle_message(incoming))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    """Stickers, photos, voice notes, files: ask kindly for a typed question."""
+    lang, _ = await preferences(update)
+    await reply(update, context, [texts.not_text(lang)])
+
+
+async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    try:
+        await with_retries(lambda: query.answer(text), what="answerCallbackQuery")
+    except TelegramError as exc:  # an expired query must not stop the answer itself
+        log.warning("could not answer a callback query: %s", exc)
+
+
+async def tap(update: Update, context: Context) -> None:
+    """Act on a button: stop the spinner first, then answer like a message would be answered."""
+    query = update.callback_query
+    assert query is not None
+    await _answer_query(query)
+    await _button(update, context, query.data or ButtonAction.MENU)
+
+
+async def _button(update: Update, context: Context, action: str) -> None:
+    replies = await conversation.handle_button(CHANNEL, chat_key(update), action, locale_hint(update))
+    if action.startswith(ButtonAction.LANGUAGE):
+        replies = [*replies, *await _after_language(update, action.removeprefix(ButtonAction.LANGUAGE))]
+    await reply(update, context, replies)
+
+
+async def _after_language(update: Update, lang: str) -> list[Reply]:
+    """After the language: what is stored, and (with several hubs and none chosen yet) which hub."""
+    from hubdesk.kb import knowledge_base
+
+    extra = [texts.stored_note(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)]
+    _, hub_id = await preferences(update)
+    if hub_id is None and len(knowledge_base().hubs) > 1:
+        extra.append(texts.hub_prompt(lang, _hubs()))
+    return extra
+
+
+# -- when something breaks -------------------------------------------------------------------------------
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error first, then tell the visitor something kind."""
+    log.error("error while handling a Telegram update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.id == get_settings().TELEGRAM_VOLUNTEER_CHAT_ID:
+        return  # the volunteers' handlers report their own problems
+    try:
+        lang = dialog.reply_language_for(None, locale_hint(update))
+        await reply(update, context, [texts.went_wrong(lang)])
+    except Exception:
+        log.exception("could not even say sorry to a Telegram visitor")

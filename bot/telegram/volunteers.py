@@ -1,0 +1,205 @@
+"""The volunteers' Telegram group: every new case is posted there, and a reply to a post answers the visitor.
+
+Relay by id, never by text: each post the bot makes about a case is stored as (chat id, message id) -> case
+in ``VolunteerPost``, and a volunteer's reply is matched through ``reply_to_message``'s id. Every change goes
+through the case service (``hubdesk.cases``), which relays the answer to the visitor on their own channel.
+
+Who may answer: any member of the configured group. Being in that group is the hub's own way of saying
+"this person is a volunteer", and it is what volunteers already do today. When a member's Telegram id
+belongs to a HubDesk user (``User.telegram_user_id``, not revoked), the action is recorded as theirs and that
+user's hub rule applies. Posts never carry the visitor's name, username or phone number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlmodel import Session, col, select
+from telegram import Bot, Update
+from telegram.ext import ContextTypes
+
+from bot.dialog import LANGUAGE_NAMES
+from bot.messages import Reply
+from bot.telegram.send import send_replies
+from hubdesk import cases
+from hubdesk.i18n import translator
+from hubdesk.models import User, VolunteerPost
+from hubdesk.relay import CaseNotice
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def _category_name(category: str, lang: str) -> str:
+    try:
+        from hubdesk.kb import knowledge_base
+
+        found = knowledge_base().categories.get(category)
+        return found.name.get(lang) if found else category
+    except Exception:  # the post matters more than a pretty category name
+        return category
+
+
+def post_text(notice: CaseNotice, lang: str) -> str:
+    """What the group reads about a case event (neutral markup; never a name, username or phone)."""
+    t = translator(lang)
+    number = notice.case_id
+    alarm = "🚨 **" + t.gettext("URGENT") + "** · " if notice.urgent else ""
+    if notice.kind == "opened":
+        head = alarm + "**" + t.gettext("Case {number}").format(number=number) + "** · " + " · ".join([
+            LANGUAGE_NAMES.get(notice.language, notice.language),
+            notice.channel,
+            _category_name(notice.category, lang),
+        ])
+        how = t.gettext("Reply to this message to answer the visitor. Reply /claim or /close to take or close it.")
+        return f"{head}\n\n{notice.text}\n\n{how}"
+    line = {
+        "visitor_message": t.gettext("Case {number}: the visitor adds:"),
+        "claimed": t.gettext("Case {number} was taken by {name}."),
+        "replied": t.gettext("Case {number} was answered:"),
+        "closed": t.gettext("Case {number} is closed."),
+        "reopened": t.gettext("Case {number} was reopened."),
+        "cancelled": t.gettext("Case {number}: the visitor withdrew the question."),
+    }[notice.kind].format(number=number, name=notice.text or t.gettext("a volunteer"))
+    if notice.kind in ("visitor_message", "replied") and notice.text:
+        line += "\n" + notice.text
+    return alarm + line if notice.kind == "visitor_message" else line
+
+
+# -- the database side (run in worker threads) ------------------------------------------------------------
+
+def _store_posts(chat_id: int, message_ids: list[int], case_id: int) -> None:
+    from hubdesk.db import session_scope
+
+    with session_scope() as session:
+        for message_id in message_ids:
+            session.add(VolunteerPost(chat_id=chat_id, message_id=message_id, case_id=case_id))
+
+
+def _first_post(chat_id: int, case_id: int) -> int | None:
+    from hubdesk.db import get_engine
+
+    with Session(get_engine()) as session:
+        query = (
+            select(VolunteerPost.message_id)
+            .where(VolunteerPost.chat_id == chat_id, VolunteerPost.case_id == case_id)
+            .order_by(col(VolunteerPost.id).asc())
+        )
+        return session.exec(query).first()
+
+
+def _case_of_post(chat_id: int, message_id: int) -> int | None:
+    from hubdesk.db import get_engine
+
+    with Session(get_engine()) as session:
+        query = select(VolunteerPost.case_id).where(
+            VolunteerPost.chat_id == chat_id, VolunteerPost.message_id == message_id
+        )
+        return session.exec(query).first()
+
+
+def _volunteer(telegram_user_id: int) -> User | None:
+    from hubdesk.db import get_engine
+
+    with Session(get_engine()) as session:
+        query = select(User).where(User.telegram_user_id == telegram_user_id, col(User.revoked_at).is_(None))
+        user = session.exec(query).first()
+        if user is not None:
+            session.expunge(user)  # used after this session closes, read-only
+        return user
+
+
+# -- posting ----------------------------------------------------------------------------------------------
+
+class VolunteerGroup:
+    """Posts case news to one Telegram group and maps each post to its case."""
+
+    def __init__(self, bot: Bot, chat_id: int, lang: str):
+        self.bot = bot
+        self.chat_id = chat_id
+        self.lang = lang
+
+    async def on_case_notice(self, notice: CaseNotice) -> None:
+        """Post a case event at once (a relay case listener); urgent cases stand out with 🚨."""
+        reply_to = None
+        if notice.kind != "opened":
+            reply_to = await asyncio.to_thread(_first_post, self.chat_id, notice.case_id)
+        sent = await send_replies(self.bot, self.chat_id, [Reply(post_text(notice, self.lang))], reply_to=reply_to)
+        await asyncio.to_thread(_store_posts, self.chat_id, [m.message_id for m in sent], notice.case_id)
+
+    async def say(self, text: str, reply_to: int) -> None:
+        await send_replies(self.bot, self.chat_id, [Reply(text)], reply_to=reply_to)
+
+
+# -- volunteers acting in the group -------------------------------------------------------------------------
+
+def _group(context: Context) -> VolunteerGroup:
+    return context.bot_data["volunteer_group"]
+
+
+async def _case_replied_to(update: Update, context: Context) -> int | None:
+    """The case of the post this message replies to; None (and a hint, if it was our post) otherwise."""
+    message = update.effective_message
+    assert message is not None
+    target = message.reply_to_message
+    group = _group(context)
+    t = translator(group.lang)
+    if target is None:
+        await group.say(t.gettext("Use this as a reply to the post of a case."), message.message_id)
+        return None
+    case_id = await asyncio.to_thread(_case_of_post, group.chat_id, target.message_id)
+    if case_id is None and target.from_user is not None and target.from_user.id == context.bot.id:
+        await group.say(t.gettext("This post is not about a case. Reply to the post of a case."), message.message_id)
+    return case_id
+
+
+async def _act(update: Update, context: Context, fn, **kwargs) -> cases.CaseResult | None:
+    """Run one case-service step as this volunteer; say the rule that stopped it, if one did."""
+    message = update.effective_message
+    assert message is not None
+    user = await asyncio.to_thread(_volunteer, message.from_user.id) if message.from_user else None
+    try:
+        return await cases.run(fn, user=user, **kwargs)
+    except cases.CaseError as exc:
+        await _group(context).say(str(exc), message.message_id)
+        return None
+
+
+async def volunteer_reply(update: Update, context: Context) -> None:
+    """Relay a volunteer's reply to a case post to the visitor, through the case service."""
+    message = update.effective_message
+    assert message is not None
+    case_id = await _case_replied_to(update, context)
+    if case_id is None:
+        return
+    group = _group(context)
+    t = translator(group.lang)
+    if not message.text:
+        await group.say(t.gettext("Only text can be passed on to the visitor. Please type your answer."),
+                        message.message_id)
+        return
+    result = await _act(update, context, cases.reply, case_id=case_id, text=message.text)
+    if result is not None and result.undelivered:
+        await group.say(
+            t.gettext("⚠️ Saved in case {number}, but it could not be delivered to the visitor: {reason}")
+            .format(number=case_id, reason="; ".join(result.undelivered)),
+            message.message_id,
+        )
+
+
+async def volunteer_command(update: Update, context: Context) -> None:
+    """/claim, /close or /reopen, sent as a reply to a case post."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    case_id = await _case_replied_to(update, context)
+    if case_id is None:
+        return
+    command = message.text.split()[0].split("@")[0].lstrip("/").lower()
+    step = {"claim": cases.claim, "close": cases.close, "reopen": cases.reopen}[command]
+    await _act(update, context, step, case_id=case_id)
+
+
+async def ignore(update: Update, context: Context) -> None:
+    """Volunteers talking among themselves: not for the bot."""

@@ -1,0 +1,82 @@
+"""Guards every channel shares through the database: a per-chat rate limit and webhook de-duplication.
+
+Both live in the database, not in process memory, because several HubDesk processes may serve one bot
+(webhook workers, or the web app next to a poller): a counter in one process would not see the others.
+Both fail open: when the database is down, visitors still get answers (a missed limit is the lesser harm).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, col
+
+from hubdesk.models import ProcessedUpdate, RateLimitWindow, utcnow
+
+log = logging.getLogger(__name__)
+
+# Rate-limit rows carry a chat key (personal data): keep them only as long as the limit needs them.
+WINDOW_KEEP = timedelta(minutes=5)
+# A retried delivery comes within minutes (Telegram retries for a while, WhatsApp up to a day or so).
+PROCESSED_KEEP = timedelta(days=2)
+
+clock: Callable[[], datetime] = utcnow  # tests pin the clock so a run never straddles a minute boundary
+
+
+class Verdict(Enum):
+    """What to do with one more message from a chat."""
+
+    ALLOW = "allow"
+    NOTIFY = "notify"  # the first message over the limit: answer with a polite notice, once
+    DROP = "drop"  # further messages in the same minute: stay silent
+
+
+def hit(*, session: Session, channel: str, chat_key: str, limit: int) -> Verdict:
+    """Count one message from this chat in the current minute and say whether to answer it."""
+    window = clock().replace(second=0, microsecond=0)
+    try:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        table = RateLimitWindow.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(channel=channel, chat_key=chat_key, window_start=window, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["channel", "chat_key", "window_start"], set_={"count": table.c.count + 1}
+        ).returning(table.c.count)
+        count = int(session.execute(statement).scalar_one())
+        session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < window - WINDOW_KEEP))
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("rate limit unavailable (database error): letting the message through", exc_info=True)
+        return Verdict.ALLOW
+    if count <= limit:
+        return Verdict.ALLOW
+    return Verdict.NOTIFY if count == limit + 1 else Verdict.DROP
+
+
+def first_delivery(*, session: Session, source: str, key: str) -> bool:
+    """True the first time (source, key) is seen, False for a retried delivery of the same update."""
+    try:
+        session.add(ProcessedUpdate(source=source, key=key, created_at=clock()))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("update de-duplication unavailable (database error): processing %s %s", source, key)
+        return True
+    return True
+
+
+def prune_processed(*, session: Session, now: datetime | None = None) -> int:
+    """Forget delivery ids older than ``PROCESSED_KEEP``; returns how many rows went."""
+    cutoff = (now or clock()) - PROCESSED_KEEP
+    result = session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.created_at) < cutoff))
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
