@@ -121,9 +121,14 @@ def reply_language(lang: str | None) -> str:
     return "uk" if lang == "ru" else "en"
 
 
+def sees_every_hub(user: User) -> bool:
+    """The object-level rule, in one place: admins and accounts without a hub see every hub's cases;
+    an account limited to a hub sees that hub's only (``can_see`` for one case, ``list_cases`` in SQL)."""
+    return user.role == Role.ADMIN or user.hub_id is None
+
+
 def can_see(user: User, case: Case) -> bool:
-    """The object-level rule, in one place: admins and users without a hub see every hub's cases."""
-    return user.role == Role.ADMIN or user.hub_id is None or user.hub_id == case.hub_id
+    return sees_every_hub(user) or user.hub_id == case.hub_id
 
 
 def get_case(*, session: Session, case_id: int, user: User | None = None) -> Case:
@@ -158,7 +163,7 @@ def list_cases(
 ) -> tuple[list[Case], int]:
     """The queue as ``user`` may see it: urgent first, then oldest first; and the total count."""
     conditions: list[Any] = []
-    if not (user.role == Role.ADMIN or user.hub_id is None):
+    if not sees_every_hub(user):
         conditions.append(Case.hub_id == user.hub_id)
     if statuses:
         conditions.append(col(Case.status).in_(list(statuses)))
