@@ -11,13 +11,18 @@ from api.routes import auth, cases, chat, health, kb, metrics, stats, users, vol
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
+from hubdesk.jobs import start_background_jobs, stop_background_jobs
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Channels that live on the event loop start with the app and stop with it."""
+    """Channels that live on the event loop start with the app and stop with it; so do background jobs."""
     async with telegram_lifespan(app):
-        yield
+        start_background_jobs(app)  # the daily retention purge (hubdesk.jobs)
+        try:
+            yield
+        finally:
+            await stop_background_jobs(app)
 
 
 def create_app() -> FastAPI:
