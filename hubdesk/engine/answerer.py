@@ -9,6 +9,7 @@ from typing import Literal
 from hubdesk.engine.crisis import CrisisKind, detect_crisis
 from hubdesk.engine.intents import Intent, detect_intent
 from hubdesk.engine.language import detect_language, reply_language
+from hubdesk.engine.lexicon import Lexicon, load_lexicon
 from hubdesk.engine.matcher import Matcher, Ranked
 from hubdesk.engine.patterns import skeleton_line
 from hubdesk.engine.text import clean, words
@@ -20,7 +21,7 @@ Decision = Literal["answer", "choose", "none"]
 # tests/test_engine_matching.py): a top score below CHOOSE_AT is noise; between the two the best few are
 # offered as choices; an answer needs a clear score or a clear lead over the runner-up.
 ANSWER_AT = 0.42
-CHOOSE_AT = 0.24
+CHOOSE_AT = 0.27
 CLEAR_LEAD = 1.35
 
 
@@ -61,9 +62,9 @@ def decide(ranked: list[Ranked]) -> tuple[Decision, float]:
 class Answerer:
     """Holds the matcher for one knowledge base; ``analyse`` does no I/O."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None):
         self.kb = kb
-        self.matcher = Matcher(kb.articles.values())
+        self.matcher = Matcher(kb.articles.values(), lexicon)
 
     def analyse(self, text: str, *, chosen_language: str | None = None, locale_hint: str | None = None) -> Analysis:
         cleaned = clean(text)
@@ -85,4 +86,5 @@ def default_answerer() -> Answerer:
     """The answerer for the configured knowledge base, built once per process."""
     from hubdesk.settings import get_settings
 
-    return Answerer(load_knowledge_base(get_settings().HUBDESK_KB_DIR))
+    directory = get_settings().HUBDESK_KB_DIR
+    return Answerer(load_knowledge_base(directory), load_lexicon(directory))

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from hubdesk.engine.lexicon import Lexicon
 from hubdesk.engine.stopwords import STOP_KEYS
 from hubdesk.engine.text import clean, skeleton, stems, words
 from knowledge_base.schema import Article
@@ -34,6 +35,7 @@ NGRAM = 4
 STEM_WEIGHT = 0.6  # share of the stem cosine in a document's score; the rest is character grams
 CANDIDATES = 40  # articles re-scored with coverage: it reorders near neighbours, it does not find new ones
 COVERAGE_WEIGHT = 0.5  # share of "how much of the question does this article know at all"
+COVER_ANSWERS = True  # an article "knows" the words of its own answers too
 TYPO_CUTOFF = 84  # rapidfuzz ratio above which an unknown stem is taken for a known one
 
 
@@ -54,12 +56,15 @@ def content_keys(text: str) -> list[str]:
     return keys
 
 
-def featurize(keys: Iterable[str]) -> Features:
+def featurize(keys: Iterable[str], lexicon: Lexicon | None = None) -> Features:
     stem_tf: dict[str, float] = defaultdict(float)
     gram_tf: dict[str, float] = defaultdict(float)
     for key in keys:
         for s in stems(key):
             stem_tf[s] += 1.0
+        if lexicon is not None:
+            for concept in lexicon.concepts(key):
+                stem_tf[f"={concept}"] += 1.0
         padded = f"#{key}#"
         for i in range(max(1, len(padded) - NGRAM + 1)):
             gram_tf[padded[i : i + NGRAM]] += 1.0
@@ -113,8 +118,9 @@ class _Space:
 class Matcher:
     """Built once per knowledge base; ``rank`` is pure and safe to call from many tasks."""
 
-    def __init__(self, articles: Iterable[Article]):
+    def __init__(self, articles: Iterable[Article], lexicon: Lexicon | None = None):
         self.articles = list(articles)
+        self.lexicon = lexicon or Lexicon({})
         texts: list[str] = []
         owner: list[int] = []
         for i, article in enumerate(self.articles):
@@ -127,7 +133,7 @@ class Matcher:
             for keyword in article.keywords:
                 texts.append(keyword)
                 owner.append(i)
-        feats = [featurize(content_keys(t)) for t in texts]
+        feats = [featurize(content_keys(t), self.lexicon) for t in texts]
         self.stems = _Space([f.stems for f in feats], owner, len(self.articles))
         self.grams = _Space([f.grams for f in feats], owner, len(self.articles))
         # Documents are stored article by article, so an article's documents are one slice.
@@ -136,11 +142,15 @@ class Matcher:
         collected: list[set[str]] = [set() for _ in self.articles]
         for f, art in zip(feats, owner, strict=True):
             collected[art].update(f.stems)
+        if COVER_ANSWERS:
+            for i, article in enumerate(self.articles):
+                for lang in ("uk", "nl", "en"):
+                    collected[i].update(featurize(content_keys(article.answer.get(lang)), self.lexicon).stems)
         self.article_stems = [frozenset(s) for s in collected]
         # Typos rarely hit the first letter; looking only among stems that share it is ~20x less work.
         self.known_stems: dict[str, list[str]] = defaultdict(list)
         for s in sorted(self.stems.idf):
-            if len(s) >= 4:
+            if len(s) >= 4 and not s.startswith("="):
                 self.known_stems[s[0]].append(s)
         self._correct_one = lru_cache(maxsize=16384)(self._closest_stem)
 
@@ -167,7 +177,7 @@ class Matcher:
         keys = content_keys(text)
         if not keys:
             return []
-        feats = featurize(keys)
+        feats = featurize(keys, self.lexicon)
         query_stems, boost = self._correct(feats.stems)
         doc_scores = np.zeros(self.stems.n_docs, dtype=np.float32)
         self.stems.cosines(query_stems, STEM_WEIGHT, doc_scores, boost)

@@ -27,7 +27,11 @@ iemand alles hallo hoi goedemorgen dank bedankt alstublieft alsjeblieft vraag we
 i you your the a an and of is in on to that this these those not with for my me may must can could how
 what where who when why which have has had am are was were be been want would also still at from or if
 then no yes we they he she us do does did get got it its there here any some please hello hi thanks
-question know just so about ok
+question know just so about ok much many get getting got take takes need needs anything something thing
+things really very now today tomorrow yesterday
+vraag vragen weet iets ook heel erg nu vandaag morgen gisteren toch even gewoon
+вчора сьогодні завтра зараз дуже просто взагалі щось якось
+вчера сегодня завтра сейчас вообще что-нибудь как-то
 chy shcho shco scho yak jak meni mene ya ty vy vin vona vony my nam nas tse tsei tsia i y ta abo ale bo
 shchob yakshcho koly de kudy skilky yakyi yaka yake yaki chomu tut tam vzhe shche tezh takozh duzhe
 mozhna mozhu mozhe treba potribno khochu hochu do vid z iz u v na po pro dlia dlya za pislia pislya
