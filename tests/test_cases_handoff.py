@@ -149,7 +149,9 @@ async def test_the_whole_loop_from_visitor_to_page_and_back(
     await say("хочу поговорити з людиною")
     [case] = all_cases(engine)
 
-    answer = client.post(f"/api/v1/cases/{case.id}/reply", json={"text": "Добрий день! Чим допомогти?"}, headers=volunteer)
+    answer = client.post(
+        f"/api/v1/cases/{case.id}/reply", json={"text": "Добрий день! Чим допомогти?"}, headers=volunteer
+    )
     assert answer.json()["delivered"] is True
     assert fake.texts_to(CHAT)[-1] == "💬 **Відповідь волонтера:**\nДобрий день! Чим допомогти?"
 
