@@ -35,7 +35,10 @@ def upgrade() -> None:
     sa.Column('helpful', sa.Boolean(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_events_day_hub', 'events', ['day', 'hub_id'], unique=False)
+    op.create_index('ix_events_day_outcome_category', 'events', ['day', 'outcome', 'category'], unique=False)
+    op.create_index(
+        'ix_events_hub_day_outcome_category', 'events', ['hub_id', 'day', 'outcome', 'category'], unique=False
+    )
 
     op.create_table('month_keys',
     sa.Column('month', sa.String(length=7), nullable=False),

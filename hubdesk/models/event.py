@@ -30,7 +30,12 @@ class Event(SQLModel, table=True):
     """One handled question, anonymised: what kind of help was needed, not who needed it."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_day_hub", "day", "hub_id"),)
+    # Covering indexes for the report's trend and previous-month queries (index-only scans over a year):
+    # one for every hub together, one per hub.
+    __table_args__ = (
+        Index("ix_events_day_outcome_category", "day", "outcome", "category"),
+        Index("ix_events_hub_day_outcome_category", "hub_id", "day", "outcome", "category"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     day: date

@@ -1,0 +1,156 @@
+"""Bench: one million events, then time the monthly report; and what recording an event adds to a reply.
+
+    .venv/bin/python bench/stats_report.py                       # SQLite (a temporary file)
+    .venv/bin/python bench/stats_report.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Targets (issue 4): the report <= 2 s on SQLite and PostgreSQL with 1,000,000 events; recording an event
+<= 2 ms (median). Events are spread over 13 months like a busy hub's history, so the 12-month trend reads
+almost every row. PostgreSQL runs in a schema of its own that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hubdesk import visitors  # noqa: E402
+from hubdesk.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
+from hubdesk.events import EventData, record_event  # noqa: E402
+from hubdesk.models import Event  # noqa: E402
+from hubdesk.stats import monthly_report, public_report  # noqa: E402
+from knowledge_base.schema import CATEGORY_IDS  # noqa: E402
+
+REPORT_MONTH = "2026-10"
+FIRST_DAY = date(2025, 10, 1)
+DAYS = 396  # 2025-10-01 .. 2026-10-31: thirteen months
+BATCH = 20_000
+OUTCOMES = ["answered"] * 6 + ["choices", "unanswered", "escalated", "greeting", "crisis"]
+
+
+def rows(n: int, seed: int = 4) -> list[dict]:
+    rnd = random.Random(seed)
+    hubs = ["example", "north", "south"]
+    out = []
+    for _ in range(n):
+        outcome = rnd.choice(OUTCOMES)
+        out.append({
+            "day": FIRST_DAY + timedelta(days=rnd.randrange(DAYS)),
+            "hub_id": rnd.choice(hubs),
+            "channel": rnd.choice(("telegram", "telegram", "whatsapp", "webchat")),
+            "language": rnd.choice(("uk", "uk", "ru", "nl", "en")),
+            "reply_language": rnd.choice(("uk", "uk", "nl", "en")),
+            "category": rnd.choice(CATEGORY_IDS),
+            "outcome": outcome,
+            "article_id": f"article-{rnd.randrange(120)}" if outcome == "answered" else None,
+            "helpful": rnd.choice((None, None, True, False)),
+        })
+    return out
+
+
+def fill(url: str, total: int) -> float:
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        for offset in range(0, total, BATCH):
+            connection.execute(insert(Event), rows(min(BATCH, total - offset), seed=offset))
+    if url.startswith("postgresql"):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE events"))
+    else:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def time_report(url: str, hub_id: str | None, repeats: int = 5) -> tuple[float, int]:
+    engine = make_engine(url)
+    timings = []
+    questions = 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with Session(engine) as session:
+            report = monthly_report(session=session, month=REPORT_MONTH, hub_id=hub_id)
+            public_report(report, min_count=5)
+        timings.append(time.perf_counter() - started)
+        questions = report.questions
+    engine.dispose()
+    return statistics.median(timings), questions
+
+
+def time_recording(url: str, n: int = 500) -> tuple[float, float]:
+    """Median ms of record_event alone, and of the whole per-message storage work of the conversation
+    (touch the visitor, count them for the month, record the event) in one session, as in production."""
+    engine = make_engine(url)
+    data = EventData(
+        day=date.today(), hub_id="example", channel="telegram", language="uk",
+        reply_language="uk", category="housing", outcome="answered", article_id="housing-rent",
+    )
+    alone, whole = [], []
+    for i in range(n):
+        started = time.perf_counter()
+        with Session(engine) as session:
+            record_event(session=session, data=data)
+        alone.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with session_scope(engine) as session:
+            visitors.touch_visitor(session=session, channel="telegram", chat_key=str(i % 50))
+            visitors.count_visitor(session=session, channel="telegram", chat_key=str(i % 50), hub_id="example",
+                                   day=data.day)
+            record_event(session=session, data=data)
+        whole.append(time.perf_counter() - started)
+    engine.dispose()
+    return statistics.median(alone) * 1000, statistics.median(whole) * 1000
+
+
+def run(url: str, label: str, total: int) -> None:
+    upgrade_to_head(url)
+    print(f"[{label}] writing {total:,} events ...", flush=True)
+    seconds = fill(url, total)
+    print(f"[{label}] bulk insert: {seconds:.1f} s ({total / seconds:,.0f} events/s)")
+    for hub in (None, "example"):
+        median, questions = time_report(url, hub)
+        print(f"[{label}] monthly report {REPORT_MONTH} hub={hub or 'all'}: median {median * 1000:.0f} ms "
+              f"({questions:,} questions in the month)")
+    alone, whole = time_recording(url)
+    print(f"[{label}] record_event: median {alone:.2f} ms; visitor + month count + event: median {whole:.2f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--postgres", help="a PostgreSQL URL; a temporary schema is used and dropped")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(f"sqlite:///{tmp}/bench.db", "sqlite", args.events)
+    if args.postgres:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(args.postgres)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in args.postgres else "?"
+        try:
+            run(f"{args.postgres}{sep}options=-csearch_path%3D{schema}", "postgresql", args.events)
+        finally:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
