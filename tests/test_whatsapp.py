@@ -545,3 +545,61 @@ def test_whatsapp_cases_share_the_queue_with_other_channels(wa: WA) -> None:
     assert [c["channel"] for c in queue["data"]] == ["whatsapp"]
     wa.session.expire_all()
     assert wa.session.exec(select(func.count()).select_from(Case).where(col(Case.channel) == "whatsapp")).one() == 1
+
+
+# ---- robustness and privacy -----------------------------------------------------------------------------
+
+
+def test_a_failure_while_handling_answers_503_and_the_retry_is_handled(
+    wa: WA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubdesk import conversation
+
+    real = conversation.handle_message
+
+    async def broken(incoming: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(conversation, "handle_message", broken)
+    payload = text_payload("Як отримати BSN?", message_id="wamid.flaky")
+    failed = wa.post(payload)
+    assert failed.status_code == 503 and "again" in failed.json()["detail"]
+    assert count(wa.session, ProcessedUpdate, ProcessedUpdate.key == "wamid.flaky") == 0  # released for the retry
+
+    monkeypatch.setattr(conversation, "handle_message", real)
+    retried = wa.post(payload)
+    assert retried.status_code == 200 and retried.json()["messages"] == 1
+    assert "BSN" in "\n".join(texts(wa.graph.to(WA_ID)))
+
+
+def test_a_flood_is_told_once_to_slow_down_then_ignored(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hubdesk import throttle
+
+    minute = utcnow().replace(second=30, microsecond=0)
+    monkeypatch.setattr(throttle, "clock", lambda: minute)  # all in one minute, whatever the wall clock does
+    monkeypatch.setenv("HUBDESK_RATE_LIMIT_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    answered = [wa.say(f"Привіт {i}") for i in range(6)]
+    assert all(answered[:3])
+    assert len(answered[3]) == 1 and "хвилин" in texts(answered[3])[0]  # "wait a minute", in Ukrainian
+    assert answered[4] == [] and answered[5] == []
+    assert count(wa.session, Event) == 3
+
+
+def test_forget_me_deletes_the_visitor(wa: WA) -> None:
+    wa.say("Привіт")
+    wa.tap("l:uk")
+    assert wa.visitor() is not None
+    sent = wa.say("Забудь мене")
+    assert len(sent) == 1
+    assert wa.visitor() is None
+
+
+def test_the_template_name_comes_from_the_settings(wa_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.whatsapp import make_channel
+
+    monkeypatch.setenv("WHATSAPP_TEMPLATE_NAME", "hub_case_update")
+    get_settings.cache_clear()
+    channel = make_channel(get_settings())
+    assert channel.template_name == "hub_case_update"
+    assert channel.client.url == f"{wa_settings.WHATSAPP_API_BASE_URL}/{VERSION}/{PHONE_NUMBER_ID}/messages"

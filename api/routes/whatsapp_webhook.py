@@ -19,9 +19,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.messages import Reply
 from bot.whatsapp import active_channel
-from bot.whatsapp.channel import CHANNEL, accept, answer, release
+from bot.whatsapp.channel import accept, answer, release
 from bot.whatsapp.webhook import SIGNATURE_HEADER, FailedStatus, PayloadError, parse_notification, valid_signature
-from hubdesk.relay import relay
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,10 +53,14 @@ def verify(
 
 async def _deliver(wa_id: str, replies: list[Reply]) -> None:
     """Send the replies to one message (after the response); a failure is logged, never raised to Meta."""
+    channel = active_channel()
     if not replies:
         return
+    if channel is None:
+        log.error("WhatsApp is not running in this process: %d repl(ies) not sent", len(replies))
+        return
     try:
-        await relay.send_to_visitor(CHANNEL, wa_id, replies)
+        await channel.send(wa_id, replies, answering=True)
     except Exception:
         log.exception("could not send %d WhatsApp repl(ies)", len(replies))
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import dialog
@@ -33,12 +32,13 @@ from bot.messages import Button, ButtonAction, Incoming, Reply
 from bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
 from bot.whatsapp.render import render_reply, template_message
 from bot.whatsapp.webhook import FailedStatus, InboundMessage
-from hubdesk import conversation
+from hubdesk import conversation, throttle
 from hubdesk.cases import volunteer_reply_text
 from hubdesk.db import get_engine, session_scope
 from hubdesk.i18n import translator
 from hubdesk.models import Case, CaseMessage, ProcessedUpdate, Sender, Visitor, utcnow
 from hubdesk.relay import DeliveryError
+from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor, touch_visitor
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ KEY_LIMIT = 128  # ProcessedUpdate.key
 ASKED_LANGUAGE = "wa-language"
 TEMPLATE_SENT = "wa-template"
 LANGUAGE_WORDS = frozenset({"language", "lang", "мова", "мову", "язык", "taal", "taal kiezen"})
+FORGET_WORDS = frozenset({"forget me", "/forget", "забудь мене", "забудь меня", "vergeet mij", "vergeet me"})
 MENU_WORDS = frozenset({"menu", "меню", "start", "/start", "/menu", "help", "допомога", "помощь", "hulp"})
 
 
@@ -65,19 +66,14 @@ def _hashed(wa_id: str) -> str:
     return hashlib.sha256(f"whatsapp:{wa_id}".encode()).hexdigest()
 
 
-def _mark_once(session: Session, source: str, key: str) -> bool:
-    """Insert a ProcessedUpdate marker; False when it was there already (another retry or worker)."""
+def _once(source: str, key: str, session: Session | None = None) -> bool:
+    """True the first time (source, key) is seen (``hubdesk.throttle``'s shared de-duplication table)."""
     if len(key) > KEY_LIMIT:
         key = hashlib.sha256(key.encode()).hexdigest()
-    if session.exec(select(ProcessedUpdate.id).where(ProcessedUpdate.source == source,
-                                                     ProcessedUpdate.key == key)).first() is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(source=source, key=key))
-    except IntegrityError:
-        return False
-    return True
+    if session is not None:
+        return throttle.first_delivery(session=session, source=source, key=key)
+    with Session(get_engine()) as own:
+        return throttle.first_delivery(session=own, source=source, key=key)
 
 
 # ---- 1. accepting a message -----------------------------------------------------------------------------
@@ -91,6 +87,7 @@ class Accepted:
     language: str | None
     ask_language: bool = False
     waiting: tuple[Reply, ...] = field(default=())
+    verdict: throttle.Verdict = throttle.Verdict.ALLOW
 
 
 def _waiting_replies(session: Session, wa_id: str, since: datetime) -> tuple[Reply, ...]:
@@ -107,27 +104,34 @@ def _waiting_replies(session: Session, wa_id: str, since: datetime) -> tuple[Rep
 
 def accept(message: InboundMessage) -> Accepted | None:
     """Claim ``message`` and update its visitor; None when it was handled before (a retry)."""
-    with session_scope(get_engine()) as session:
-        if not _mark_once(session, CHANNEL, message.message_id):
+    with Session(get_engine()) as session:
+        if not _once(CHANNEL, message.message_id, session):
             return None
+        verdict = throttle.Verdict.ALLOW
+        if message.kind != "ignored":  # a reaction is not a message to answer, nor to count
+            limit = get_settings().HUBDESK_RATE_LIMIT_PER_MINUTE
+            verdict = throttle.hit(session=session, channel=CHANNEL, chat_key=message.wa_id, limit=limit)
         before = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
         previous = before.wa_last_inbound_at if before is not None else None
         visitor = touch_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
         visitor.wa_last_inbound_at = utcnow()  # every inbound message reopens the 24-hour window
+        language = visitor.language
         waiting: tuple[Reply, ...] = ()
         if previous is not None and not window_open(previous):
             waiting = _waiting_replies(session, message.wa_id, previous + WINDOW)
+        session.commit()
         ask = (
             message.kind == "text"
-            and visitor.language is None
-            and _mark_once(session, ASKED_LANGUAGE, _hashed(message.wa_id))
+            and verdict is throttle.Verdict.ALLOW
+            and language is None
+            and _once(ASKED_LANGUAGE, _hashed(message.wa_id), session)
         )
-        return Accepted(message, visitor.language, ask, waiting)
+        return Accepted(message, language, ask, waiting, verdict)
 
 
 def release(message: InboundMessage) -> None:
     """Forget that ``message`` was claimed, so Meta's retry of it is handled (its handling failed)."""
-    with session_scope(get_engine()) as session:
+    with session_scope() as session:
         session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
             col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == message.message_id))
 
@@ -158,6 +162,12 @@ async def answer(accepted: Accepted) -> list[Reply]:
     """The replies to one accepted message (conversation state is kept by ``hubdesk.conversation``)."""
     message, lang = accepted.message, accepted.language or "uk"
     replies = list(accepted.waiting)
+    if accepted.verdict is not throttle.Verdict.ALLOW:  # over the rate limit: say so once, then stay silent
+        if accepted.verdict is throttle.Verdict.NOTIFY:
+            replies.append(Reply(translator(lang).gettext(
+                "You are sending messages very quickly. Please wait a minute, then write again: I will answer."
+            )))
+        return replies
     if message.kind == "button":
         replies += await conversation.handle_button(CHANNEL, message.wa_id, message.text)
     elif message.kind == "unsupported":
@@ -167,6 +177,8 @@ async def answer(accepted: Accepted) -> list[Reply]:
         word = _keyword(message.text)
         if word in LANGUAGE_WORDS:
             replies.append(dialog.language_choice(lang if accepted.language else guess_language(message.text)))
+        elif word in FORGET_WORDS:  # WhatsApp has no commands: the privacy promise needs a phrase
+            replies = await conversation.forget(CHANNEL, message.wa_id)
         elif word in MENU_WORDS:
             replies += await conversation.handle_button(CHANNEL, message.wa_id, ButtonAction.MENU)
         else:
@@ -190,8 +202,7 @@ def _visitor_state(wa_id: str) -> tuple[str, datetime | None]:
 def _first_template_of_window(wa_id: str, last_inbound: datetime | None) -> bool:
     """True once per closed window: the template invites the visitor back, it is not a message channel."""
     stamp = last_inbound.isoformat() if last_inbound else "never"
-    with session_scope(get_engine()) as session:
-        return _mark_once(session, TEMPLATE_SENT, f"{_hashed(wa_id)}:{stamp}")
+    return _once(TEMPLATE_SENT, f"{_hashed(wa_id)}:{stamp}")
 
 
 class WhatsAppChannel:
@@ -208,10 +219,14 @@ class WhatsAppChannel:
             lock = self._locks[wa_id] = asyncio.Lock()
         return lock
 
-    async def send(self, wa_id: str, replies: Sequence[Reply]) -> None:
-        """Send ``replies`` to ``wa_id``; ``WindowClosed`` or ``GraphError`` when they cannot be delivered."""
+    async def send(self, wa_id: str, replies: Sequence[Reply], *, answering: bool = False) -> None:
+        """Send ``replies`` to ``wa_id``; ``WindowClosed`` or ``GraphError`` when they cannot be delivered.
+
+        ``answering``: these answer a message the visitor just sent, so the window is open by definition
+        (even when "forget me" has just deleted the record of it).
+        """
         lang, last_inbound = await asyncio.to_thread(_visitor_state, wa_id)
-        if not window_open(last_inbound):
+        if not answering and not window_open(last_inbound):
             await self.window_closed(wa_id, lang, last_inbound)
         async with self._lock(wa_id):  # two quick messages from one visitor: answers do not interleave
             for reply in replies:
