@@ -9,14 +9,17 @@ from hubdesk.i18n import translator
 def login_page(*, lang: str, next_url: str, error: str | None = None) -> str:
     t = translator(lang)
     problem = f'<section class="error" role="alert">{e(error)}</section>' if error else ""
+    token_label = t.gettext("Access token")
+    submit = t.gettext("Log in")
+    hint = t.gettext("Your coordinator gives you a token (hubdesk users add).")
     body = (
         f'{problem}<section><form method="post" action="/login">'
         f'<input type="hidden" name="next" value="{e(next_url)}">'
         f'<input type="hidden" name="lang" value="{e(lang)}">'
-        f"<label>{e(t.gettext('Access token'))}"
+        f"<label>{e(token_label)}"
         '<input name="token" type="password" autocomplete="current-password" required autofocus></label>'
-        f'<p><button type="submit">{e(t.gettext("Log in"))}</button></p>'
-        f'<p class="muted">{e(t.gettext("Your coordinator gives you a token (hubdesk users add)."))}</p>'
+        f'<p><button type="submit">{e(submit)}</button></p>'
+        f'<p class="muted">{e(hint)}</p>'
         "</form></section>"
     )
     return page(title=t.gettext("HubDesk: log in"), lang=lang, body=body)

@@ -97,31 +97,38 @@ def _signed(change: int | None) -> str:
 
 def _table(t: Translator, heading: str, rows: list[tuple[str, Any]]) -> str:
     body = "".join(f'<tr><td>{e(k)}</td><td class="n">{e(v)}</td></tr>' for k, v in rows)
-    empty = f'<tr><td colspan="2" class="muted">{e(t.gettext("None this month."))}</td></tr>'
+    none_text = t.gettext("None this month.")
+    empty = f'<tr><td colspan="2" class="muted">{e(none_text)}</td></tr>'
     return f"<section><h2>{e(heading)}</h2><table>{body or empty}</table></section>"
 
 
 def _controls(t: Translator, lang: str, user: User, month: str, hub: str | None) -> str:
+    all_hubs = t.gettext("All hubs")
+    hub_label = t.gettext("Hub")
+    month_label = t.gettext("Month")
+    show = t.gettext("Show")
+    print_label = t.gettext("Print")
     hubs = ""
     if user.role == Role.ADMIN or user.hub_id is None:
-        options = [f'<option value="">{e(t.gettext("All hubs"))}</option>'] + [
+        options = [f'<option value="">{e(all_hubs)}</option>'] + [
             f'<option value="{e(h)}"{" selected" if h == hub else ""}>{e(h)}</option>' for h in sorted(known_hub_ids())
         ]
-        hubs = f'<label>{e(t.gettext("Hub"))}<select name="hub">{"".join(options)}</select></label>'
+        hubs = f'<label>{e(hub_label)}<select name="hub">{"".join(options)}</select></label>'
     return (
         '<section class="noprint"><form class="inline" method="get" action="/coordinator">'
-        f'<label>{e(t.gettext("Month"))}<input type="month" name="month" value="{e(month)}" required></label>'
+        f'<label>{e(month_label)}<input type="month" name="month" value="{e(month)}" required></label>'
         f'{hubs}<input type="hidden" name="lang" value="{e(lang)}">'
-        f'<button type="submit">{e(t.gettext("Show"))}</button>'
-        f'<button type="button" onclick="window.print()">{e(t.gettext("Print"))}</button></form></section>'
+        f'<button type="submit">{e(show)}</button>'
+        f'<button type="button" onclick="window.print()">{e(print_label)}</button></form></section>'
     )
 
 
 def _header(t: Translator, user: User) -> str:
+    log_out = t.gettext("Log out")
     return (
         f'<span class="noprint">{e(user.name)} · '
         f'<form method="post" action="/logout" style="display:inline">'
-        f'<button class="link" type="submit">{e(t.gettext("Log out"))}</button></form></span>'
+        f'<button class="link" type="submit">{e(log_out)}</button></form></span>'
     )
 
 
@@ -132,6 +139,10 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
     if public is None:
         body = _controls(t, lang, user, "", None) + f'<section class="error" role="alert">{e(error)}</section>'
         return page(title=title, lang=lang, body=body, header_extra=_header(t, user))
+    by_category = t.gettext("Questions by category")
+    over_year = t.gettext("Questions over the last 12 months")
+    outcomes = t.gettext("Outcomes")
+    download = t.gettext("Download CSV")
     categories, articles = _names(lang)
     m = public["min_count"]
     totals, rates, previous = public["totals"], public["rates"], public["previous_month"]
@@ -153,7 +164,11 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
             "" if totals["unique_visitors_final"] else t.gettext("month still open"),
         ),
         (t.gettext("Cases for volunteers"), totals["cases_opened"], ""),
-        (t.gettext("Median time to first reply"), "–" if median is None else f"{median:.0f} min", ""),
+        (
+            t.gettext("Median time to first reply"),
+            "–" if median is None else t.gettext("{minutes} min").format(minutes=f"{median:.0f}"),
+            "",
+        ),
         (
             t.gettext("Found helpful"),
             _percent(rates["helpful"]["rate"]),
@@ -188,14 +203,14 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
         [
             _controls(t, lang, user, public["month"], public["hub"]),
             f'<section><h2>{e(public["month"])} · {e(hub_label)}</h2><div class="cards">{cards_html}</div></section>',
-            f"<section><h2>{e(t.gettext('Questions by category'))}</h2>",
+            f"<section><h2>{e(by_category)}</h2>",
             bar_chart(category_rows, min_count=m, title=t.gettext("Questions by category")),
             f'<table><tr><th></th><th class="n">{e(public["month"])}</th><th class="n">{e(previous["month"])}</th>'
             f'<th class="n">±</th></tr>{change_rows}</table></section>',
-            f"<section><h2>{e(t.gettext('Questions over the last 12 months'))}</h2>",
+            f"<section><h2>{e(over_year)}</h2>",
             trend_chart(public["trend"], min_count=m, title=t.gettext("Questions over the last 12 months")),
             "</section>",
-            f"<section><h2>{e(t.gettext('Outcomes'))}</h2><table>{rate_rows}</table></section>",
+            f"<section><h2>{e(outcomes)}</h2><table>{rate_rows}</table></section>",
             _table(t, t.gettext("Languages visitors wrote in"), list(public["languages"].items())),
             _table(t, t.gettext("Languages of the answers"), list(public["reply_languages"].items())),
             _table(t, t.gettext("Channels"), list(public["channels"].items())),
@@ -204,8 +219,7 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
                 t.gettext("Most used articles"),
                 [(articles.get(row["id"], row["id"]), row["count"]) for row in public["top_articles"]],
             ),
-            f'<p class="muted">{e(small_counts_note)} '
-            f'<a class="noprint" href="{e(csv_link)}">{e(t.gettext("Download CSV"))}</a></p>',
+            f'<p class="muted">{e(small_counts_note)} <a class="noprint" href="{e(csv_link)}">{e(download)}</a></p>',
         ]
     )
     return page(title=title, lang=lang, body=body, header_extra=_header(t, user))
@@ -213,5 +227,6 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
 
 def forbidden_page(lang: str) -> str:
     t = translator(lang)
-    body = f'<section class="error">{e(t.gettext("This page is for hub coordinators."))}</section>'
+    only_coordinators = t.gettext("This page is for hub coordinators.")
+    body = f'<section class="error">{e(only_coordinators)}</section>'
     return page(title=t.gettext("HubDesk: monthly report"), lang=lang, body=body)
