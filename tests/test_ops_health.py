@@ -158,3 +158,28 @@ def test_configure_logging_is_idempotent(fmt: str) -> None:
     finally:
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+
+
+async def test_readyz_waits_for_telegram_to_be_connected(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from tests import fake_telegram
+    from tests.telegram_harness import configure, running_app
+
+    fake_telegram.loopback_only(monkeypatch)
+    with fake_telegram.running() as fake:
+        configure(monkeypatch, fake, webhook=True)
+        async with running_app() as app:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                ready = await client.get("/readyz")
+                app.state.telegram.running = False  # as while it keeps retrying an unreachable Telegram
+                try:
+                    waiting = await client.get("/readyz")
+                finally:
+                    app.state.telegram.running = True
+        assert fake.calls_to("setWebhook")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["channels"] == {"webchat": {"ok": True}, "telegram": {"ok": True}}
+    assert waiting.status_code == 503
+    assert waiting.json()["checks"]["channels"]["telegram"] == {"ok": False, "detail": "not connected yet"}

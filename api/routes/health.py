@@ -12,7 +12,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -76,24 +76,29 @@ def configured_channels() -> list[str]:
     return channels
 
 
-def _check_channels() -> dict[str, Any]:
-    # A channel registers its sender with the relay once it is connected (Telegram: after getMe and
-    # setWebhook or the start of polling); until then replies to it could not be delivered.
-    return {
-        name: {"ok": name in relay.senders} | ({} if name in relay.senders else {"detail": "not registered yet"})
-        for name in configured_channels()
-    }
+def _check_channels(request: Request) -> dict[str, Any]:
+    """Telegram is ready once it reached Telegram (getMe, and setWebhook or the start of polling); the other
+    channels once their sender is registered with the relay (until then replies could not be delivered)."""
+    checks: dict[str, Any] = {}
+    for name in configured_channels():
+        if name == "telegram":
+            channel = getattr(request.app.state, "telegram", None)
+            ok = channel is not None and bool(channel.running) and name in relay.senders
+        else:
+            ok = name in relay.senders
+        checks[name] = {"ok": ok} if ok else {"ok": False, "detail": "not connected yet"}
+    return checks
 
 
 @router.get("/readyz", responses={503: {"description": "not ready; the body says which check failed"}})
-def readyz(session: SessionDep) -> JSONResponse:
+def readyz(request: Request, session: SessionDep) -> JSONResponse:
     """Ready to serve: 200 with every check, or 503 with the same breakdown."""
     database, migrations = _check_database(session)
     checks: dict[str, Any] = {
         "database": database,
         "migrations": migrations,
         "knowledge_base": _check_knowledge_base(),
-        "channels": _check_channels(),
+        "channels": _check_channels(request),
     }
     ready = all(checks[name]["ok"] for name in ("database", "migrations", "knowledge_base")) and all(
         channel["ok"] for channel in checks["channels"].values()
