@@ -62,11 +62,13 @@ class Harness:
         return await self.client.post("/telegram/webhook", json=update, headers=headers)
 
     async def send(self, update: dict[str, Any]) -> list[dict[str, Any]]:
-        """Deliver an update; return the messages the bot sent because of it."""
-        before = len(self.fake.calls_to("sendMessage"))
+        """Deliver an update; return the messages the bot sent to that chat because of it."""
+        body = update.get("message") or update.get("edited_message") or update["callback_query"]["message"]
+        chat_id = body["chat"]["id"]
+        before = len(self.fake.sent(chat_id))
         response = await self.post(update)
         assert response.status_code == 200, response.text
-        return self.fake.calls_to("sendMessage")[before:]
+        return self.fake.sent(chat_id)[before:]
 
     async def say(self, chat_id: int, text: str | None, lang: str | None = "uk", **kwargs: Any) -> list[dict]:
         return await self.send(tg.message(self.fake.next_update_id(), text, chat_id=chat_id, lang=lang, **kwargs))

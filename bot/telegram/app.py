@@ -137,6 +137,7 @@ class TelegramChannel:
         """Start now if Telegram answers; otherwise keep trying in the background (the app runs anyway)."""
         relay.register_sender("telegram", self.send_to_visitor)
         if self.group is not None:
+            self.group.start()
             relay.register_case_listener(self.group.on_case_notice)
         try:
             await self._start()
@@ -187,14 +188,17 @@ class TelegramChannel:
             with suppress(asyncio.CancelledError):
                 await self._retry
         relay.senders.pop("telegram", None)
-        if self.group is not None and self.group.on_case_notice in relay.listeners:
-            relay.listeners.remove(self.group.on_case_notice)
+        if self.group is not None:
+            if self.group.on_case_notice in relay.listeners:
+                relay.listeners.remove(self.group.on_case_notice)
+            await self.group.stop()
         application = self.application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
+        await application.bot.shutdown()  # closes the HTTP client even when start-up never got through
         self.running = False
 
     async def process(self, data: dict) -> None:

@@ -13,7 +13,9 @@ user's hub rule applies. Posts never carry the visitor's name, username or phone
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from contextlib import suppress
 
 from sqlmodel import Session, col, select
 from telegram import Bot, Update
@@ -114,15 +116,54 @@ def _volunteer(telegram_user_id: int) -> User | None:
 # -- posting ----------------------------------------------------------------------------------------------
 
 class VolunteerGroup:
-    """Posts case news to one Telegram group and maps each post to its case."""
+    """Posts case news to one Telegram group, in order, urgent first, and maps each post to its case.
+
+    Notices are queued and posted by one worker task: whoever changed the case (a visitor in crisis waiting
+    for the emergency numbers, a volunteer on the page) never waits for the group post or its retries.
+    """
+
+    DRAIN_SECONDS = 5.0  # at shutdown, how long queued posts may take before they are given up (and logged)
 
     def __init__(self, bot: Bot, chat_id: int, lang: str):
         self.bot = bot
         self.chat_id = chat_id
         self.lang = lang
+        self._queue: asyncio.PriorityQueue[tuple[int, int, CaseNotice]] = asyncio.PriorityQueue()
+        self._order = itertools.count()
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._post_all(), name="telegram-volunteer-posts")
+
+    async def stop(self) -> None:
+        if self._worker is None:
+            return
+        try:
+            await asyncio.wait_for(self._queue.join(), self.DRAIN_SECONDS)
+        except TimeoutError:
+            log.error("%d case notice(s) not posted to the volunteers' group at shutdown", self._queue.qsize())
+        self._worker.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._worker
+        self._worker = None
 
     async def on_case_notice(self, notice: CaseNotice) -> None:
-        """Post a case event at once (a relay case listener); urgent cases stand out with 🚨."""
+        """Queue a case event for the group (a relay case listener); urgent cases jump the queue."""
+        self._queue.put_nowait((0 if notice.urgent else 1, next(self._order), notice))
+
+    async def _post_all(self) -> None:
+        while True:
+            _, _, notice = await self._queue.get()
+            try:
+                await self.post(notice)
+            except Exception:
+                log.exception("could not post case %s (%s) to the volunteers' group", notice.case_id, notice.kind)
+            finally:
+                self._queue.task_done()
+
+    async def post(self, notice: CaseNotice) -> None:
+        """Post one case event now, as a reply to the case's first post, and remember which case it is."""
         reply_to = None
         if notice.kind != "opened":
             reply_to = await asyncio.to_thread(_first_post, self.chat_id, notice.case_id)
