@@ -131,9 +131,11 @@ def can_see(user: User, case: Case) -> bool:
     return sees_every_hub(user) or user.hub_id == case.hub_id
 
 
-def get_case(*, session: Session, case_id: int, user: User | None = None) -> Case:
+def get_case(*, session: Session, case_id: int, user: User | None = None, lock: bool = False) -> Case:
     """The case, if it exists and ``user`` (when given) may see it; ``CaseNotFound`` otherwise."""
-    case = session.get(Case, case_id)
+    # lock: a transition holds the row (SELECT ... FOR UPDATE on PostgreSQL) until it commits, so two processes
+    # claiming at once are serialised and the second sees the first's claim (409) instead of overwriting it.
+    case = session.get(Case, case_id, with_for_update=lock or None, populate_existing=lock)
     if case is None or (user is not None and not can_see(user, case)):
         raise CaseNotFound(f"Case {case_id} does not exist.")
     return case
@@ -310,7 +312,7 @@ def add_visitor_message(*, session: Session, case: Case, text: str) -> CaseResul
 
 def claim(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     """A volunteer takes the case; claiming your own case again changes nothing."""
-    case = get_case(session=session, case_id=case_id, user=user)
+    case = get_case(session=session, case_id=case_id, user=user, lock=True)
     if user is not None and case.claimed_by == user.id and case.status in (CLAIMED, ANSWERED):
         return CaseResult(case)
     case.status = _transition(session, case, "claim")
@@ -340,7 +342,7 @@ def reply(
     text = text.strip()
     if not text:
         raise CaseError("A reply cannot be empty.")
-    case = get_case(session=session, case_id=case_id, user=user)
+    case = get_case(session=session, case_id=case_id, user=user, lock=True)
     case.status = _transition(session, case, "reply")
     now = utcnow()
     if case.claimed_by is None and user is not None:
@@ -361,7 +363,7 @@ def reply(
 
 def close(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     """A volunteer closes the case; the visitor is told, and can simply write again."""
-    case = get_case(session=session, case_id=case_id, user=user)
+    case = get_case(session=session, case_id=case_id, user=user, lock=True)
     case.status = _transition(session, case, "close")
     case.closed_at = utcnow()
     _commit(session, case)
@@ -380,7 +382,7 @@ def close(*, session: Session, case_id: int, user: User | None) -> CaseResult:
 
 def reopen(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     """Open a closed case again (unclaimed), unless it was purged or the visitor has another open case."""
-    case = get_case(session=session, case_id=case_id, user=user)
+    case = get_case(session=session, case_id=case_id, user=user, lock=True)
     if case.purged_at is not None or case.chat_key is None:
         raise IllegalTransition(
             f"Case {case.id} was purged: its text and the route back to the visitor are deleted, "
