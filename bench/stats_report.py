@@ -115,6 +115,33 @@ def time_recording(url: str, n: int = 500) -> tuple[float, float]:
     return statistics.median(alone) * 1000, statistics.median(whole) * 1000
 
 
+def time_reply_overhead(url: str, n: int = 300) -> tuple[float, float]:
+    """Median ms of the Dialog alone, and of the conversation's ``_answer`` (the Dialog plus the visitor,
+    the month count and the event in one session): the difference is what storage adds to a reply."""
+    import os
+
+    from bot import dialog
+    from bot.messages import Incoming
+    from hubdesk import conversation
+    from hubdesk.db import dispose_engines
+    from hubdesk.settings import get_settings
+
+    os.environ["HUBDESK_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    text_ = "Як отримати BSN номер?"
+    conversation._answer(Incoming("telegram", "warm-up", text_, "uk"))  # load the knowledge base first
+    pure, stored = [], []
+    for i in range(n):
+        started = time.perf_counter()
+        dialog.respond(text_, chosen_language=None, locale_hint="uk", hub_id=None)
+        pure.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        conversation._answer(Incoming("telegram", str(i % 50), text_, "uk"))
+        stored.append(time.perf_counter() - started)
+    dispose_engines()
+    return statistics.median(pure) * 1000, statistics.median(stored) * 1000
+
+
 def run(url: str, label: str, total: int) -> None:
     upgrade_to_head(url)
     print(f"[{label}] writing {total:,} events ...", flush=True)
@@ -126,6 +153,9 @@ def run(url: str, label: str, total: int) -> None:
               f"({questions:,} questions in the month)")
     alone, whole = time_recording(url)
     print(f"[{label}] record_event: median {alone:.2f} ms; visitor + month count + event: median {whole:.2f} ms")
+    pure, stored = time_reply_overhead(url)
+    print(f"[{label}] a reply: Dialog alone median {pure:.2f} ms, with storage median {stored:.2f} ms "
+          f"(storage adds {stored - pure:.2f} ms)")
 
 
 def main() -> int:

@@ -30,7 +30,7 @@ from hubdesk import events, handoff, visitors
 from hubdesk.db import session_scope
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
-from hubdesk.models import Event, Outcome, utcnow
+from hubdesk.models import Event, Outcome, Visitor, utcnow
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,12 @@ def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
     """Load the visitor, ask the Dialog, record the event: one session. Without a database: answer anyway."""
     try:
         with session_scope() as session:
-            prefs = _touch(session, incoming.channel, incoming.chat_key)
+            visitor = visitors.touch_visitor(session=session, channel=incoming.channel, chat_key=incoming.chat_key)
+            prefs = Prefs(language=visitor.language, hub_id=visitor.hub_id)
             result = _respond(incoming, prefs)
             if result.action != "crisis" and joins_open_case(session, incoming.channel, incoming.chat_key):
                 return result, None  # part of a conversation with a volunteer, not a new question for the bot
-            event = _record(session, incoming.channel, incoming.chat_key, result, prefs)
+            event = _record(session, visitor, result, prefs)
             return result, event.id
     except SQLAlchemyError:
         log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
@@ -98,12 +99,19 @@ def _touch(session: Session, channel: str, chat_key: str) -> Prefs:
     return Prefs(language=visitor.language, hub_id=visitor.hub_id)
 
 
-def _record(session: Session, channel: str, chat_key: str, result: DialogResult, prefs: Prefs) -> Event:
+def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Prefs) -> Event:
     """Write the one event of this question, count the visitor for the month, and catch up on old events."""
-    data = _event_data(channel, result, prefs)
+    data = _event_data(visitor.channel, result, prefs)
     if len(events.pending_events):
         events.pending_events.flush(session=session)
-    visitors.count_visitor(session=session, channel=channel, chat_key=chat_key, hub_id=data.hub_id, day=data.day)
+    visitors.count_visitor(
+        session=session,
+        channel=visitor.channel,
+        chat_key=visitor.chat_key,
+        hub_id=data.hub_id,
+        day=data.day,
+        visitor=visitor,
+    )
     return events.record_event(session=session, data=data)
 
 

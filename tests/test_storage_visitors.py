@@ -143,3 +143,12 @@ def test_the_first_visitor_of_a_new_month_closes_the_previous_months(session: Se
     assert session.get(MonthKey, "2026-10").key is None  # type: ignore[union-attr]
     assert visitors.unique_visitors(session=session, month="2026-10", hub_id="example") == (2, True)
     assert visitors.unique_visitors(session=session, month="2026-11", hub_id="example") == (1, False)
+
+
+def test_a_counted_visitor_is_not_counted_again_and_a_new_hub_is(session: Session) -> None:
+    visitor = visitors.touch_visitor(session=session, channel="telegram", chat_key="42")
+    for hub in ("example", "example", "north"):
+        visitors.count_visitor(session=session, channel="telegram", chat_key="42", hub_id=hub, day=NOV, visitor=visitor)
+        session.commit()
+    assert visitor.counted_for == "2026-11:north"
+    assert visitors.live_visitor_counts(session=session, month="2026-11") == {"example": 1, "north": 1, ALL_HUBS: 1}

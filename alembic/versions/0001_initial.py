@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.Column('created_at', TIMESTAMP, nullable=False),
     sa.Column('last_seen_at', TIMESTAMP, nullable=False),
     sa.Column('wa_last_inbound_at', TIMESTAMP, nullable=True),
+    sa.Column('counted_for', sa.String(length=80), nullable=True),
     sa.Column('last_question', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'chat_key', name='uq_visitors_channel_chat_key')

@@ -29,6 +29,8 @@ class Visitor(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     # WhatsApp only lets a business send free-form messages within 24 hours of the visitor's last message.
     wa_last_inbound_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "YYYY-MM:hub" this visitor was last counted for as a unique visitor: repeat messages skip the count.
+    counted_for: str | None = Field(default=None, sa_type=short(80))
     # The question the bot could not answer, kept so a tap on "ask a volunteer" can open a case with it.
     last_question: str | None = Field(default=None, sa_type=Text)
 
