@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
 from api.routes.telegram_webhook import router as telegram_webhook_router
+from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
+from bot import whatsapp
 from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
 from hubdesk.jobs import start_background_jobs, stop_background_jobs
@@ -17,7 +19,7 @@ from hubdesk.jobs import start_background_jobs, stop_background_jobs
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Channels that live on the event loop start with the app and stop with it; so do background jobs."""
-    async with telegram_lifespan(app):
+    async with whatsapp.running(), telegram_lifespan(app):
         start_background_jobs(app)  # the daily retention purge (hubdesk.jobs)
         try:
             yield
@@ -39,6 +41,7 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
+    app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()
     return app
