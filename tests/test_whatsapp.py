@@ -262,6 +262,13 @@ def test_malformed_deliveries_are_400_with_a_json_error(wa: WA, body: bytes) -> 
     assert wa.graph.requests == []
 
 
+def test_an_oversized_body_is_refused_before_it_is_read(wa: WA) -> None:
+    body = b"{" + b" " * 1_000_001 + b"}"
+    response = wa.client.post(URL, content=body, headers={"X-Hub-Signature-256": sign(body)})
+    assert response.status_code == 413
+    assert wa.graph.requests == []
+
+
 def test_deliveries_are_refused_when_whatsapp_is_not_configured(client: TestClient) -> None:
     body, headers = signed(text_payload("Привіт"))
     assert client.post(URL, content=body, headers=headers).status_code == 403

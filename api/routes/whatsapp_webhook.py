@@ -25,6 +25,7 @@ from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/whatsapp", tags=["whatsapp"])
+MAX_BODY = 1_000_000  # Meta batches at most a few messages; anything this big is not from Meta
 
 
 def _error(status: int, detail: str) -> JSONResponse:
@@ -76,7 +77,12 @@ async def _failures(failures: tuple[FailedStatus, ...]) -> None:
 async def receive(request: Request, background: BackgroundTasks) -> JSONResponse:
     """One signed delivery from Meta: messages are answered, statuses acknowledged."""
     secret = get_settings().WHATSAPP_APP_SECRET
+    declared = request.headers.get("Content-Length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY:
+        return _error(413, f"a WhatsApp notification is at most {MAX_BODY} bytes")
     body = await request.body()
+    if len(body) > MAX_BODY:
+        return _error(413, f"a WhatsApp notification is at most {MAX_BODY} bytes")
     if not valid_signature(body, request.headers.get(SIGNATURE_HEADER), secret.get_secret_value() if secret else ""):
         log.warning("WhatsApp webhook: missing or bad %s, delivery refused", SIGNATURE_HEADER)
         return _error(403, f"missing or invalid {SIGNATURE_HEADER} signature")
