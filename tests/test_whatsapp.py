@@ -7,14 +7,17 @@ httpx client against a real HTTP server; any connection to a non-loopback addres
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
@@ -571,12 +574,32 @@ def test_a_failure_while_handling_answers_503_and_the_retry_is_handled(
     payload = text_payload("Як отримати BSN?", message_id="wamid.flaky")
     failed = wa.post(payload)
     assert failed.status_code == 503 and "again" in failed.json()["detail"]
-    assert count(wa.session, ProcessedUpdate, ProcessedUpdate.key == "wamid.flaky") == 0  # released for the retry
+    claimed = (ProcessedUpdate.source == "whatsapp", ProcessedUpdate.key == "wamid.flaky")
+    assert count(wa.session, ProcessedUpdate, *claimed) == 0  # released for Meta's retry
+    assert wa.graph.requests == []
 
     monkeypatch.setattr(conversation, "handle_message", real)
     retried = wa.post(payload)
     assert retried.status_code == 200 and retried.json()["messages"] == 1
     assert "BSN" in "\n".join(texts(wa.graph.to(WA_ID)))
+
+
+def test_a_message_that_fails_twice_gets_an_apology_not_endless_retries(
+    wa: WA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubdesk import conversation
+
+    async def broken(incoming: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(conversation, "handle_message", broken)
+    payload = text_payload("Як отримати BSN?", message_id="wamid.buggy")
+    assert wa.post(payload).status_code == 503
+    second = wa.post(payload)
+    assert second.status_code == 200
+    [sorry] = wa.graph.to(WA_ID)
+    assert "Вибачте" in texts([sorry])[0] and ButtonAction.VOLUNTEER in choices([sorry])
+    assert wa.post(payload).json()["messages"] == 0  # Meta's later retries are duplicates now
 
 
 def test_a_flood_is_told_once_to_slow_down_then_ignored(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -610,3 +633,44 @@ def test_the_template_name_comes_from_the_settings(wa_settings: Settings, monkey
     channel = make_channel(get_settings())
     assert channel.template_name == "hub_case_update"
     assert channel.client.url == f"{wa_settings.WHATSAPP_API_BASE_URL}/{VERSION}/{PHONE_NUMBER_ID}/messages"
+
+
+def test_after_the_language_the_bot_says_what_it_keeps_and_privacy_tells_more(wa: WA) -> None:
+    wa.say("Привіт")
+    after = wa.tap("l:nl")
+    assert "vergeet mij" in "\n".join(texts(after)).lower()  # the phrase that works, in their language
+    told = wa.say("privacy")
+    assert len(told) == 1 and "WhatsApp" in texts(told)[0] and "telefoonnummer" in texts(told)[0]
+    assert "/forget" not in texts(told)[0]  # no Telegram commands on WhatsApp
+    assert not any(c.startswith(ButtonAction.HUB) for c in choices(after))  # one hub: nothing to choose
+
+
+@pytest.fixture
+def two_hubs(wa_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A copy of the knowledge base with a second hub."""
+    from hubdesk.engine.answerer import default_answerer
+    from hubdesk.hubs import _hub_ids
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(wa_settings.HUBDESK_KB_DIR, kb_dir, ignore=shutil.ignore_patterns(".*"))
+    hubs = yaml.safe_load((kb_dir / "hubs.yaml").read_text(encoding="utf-8"))
+    hubs["hubs"].append(dict(hubs["hubs"][0], id="second", name="Tweede hub", city="Zwolle"))
+    (kb_dir / "hubs.yaml").write_text(yaml.safe_dump(hubs, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("HUBDESK_KB_DIR", str(kb_dir))
+    get_settings.cache_clear()
+    default_answerer.cache_clear()
+    _hub_ids.cache_clear()
+    yield
+    default_answerer.cache_clear()
+    _hub_ids.cache_clear()
+
+
+def test_with_several_hubs_the_visitor_chooses_one(two_hubs: None, wa: WA) -> None:
+    wa.say("Привіт")
+    after = wa.tap("l:nl")
+    assert "h:second" in choices(after)
+    wa.tap("h:second")
+    visitor = wa.visitor()
+    assert visitor is not None and (visitor.language, visitor.hub_id) == ("nl", "second")
+    assert "h:second" in choices(wa.say("hub"))
+    assert not any(c.startswith(ButtonAction.HUB) for c in choices(wa.tap("l:uk")))  # chosen once is enough

@@ -3,7 +3,8 @@
 Fails closed: without ``WHATSAPP_VERIFY_TOKEN`` the handshake is refused, and without
 ``WHATSAPP_APP_SECRET`` or with a bad ``X-Hub-Signature-256`` a delivery is refused (403) before anything
 in it is read. Each message is claimed and answered before the 200 (the Dialog is local and fast), so a
-failure answers 503 and Meta delivers again; the replies are sent after the response, with retries.
+failure answers 503 and Meta delivers again (once: a second failure gets the visitor an apology instead);
+the replies are sent after the response, with retries.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.messages import Reply
-from bot.whatsapp import active_channel
+from bot.whatsapp import active_channel, texts
 from bot.whatsapp.channel import accept, answer, release
 from bot.whatsapp.webhook import SIGNATURE_HEADER, FailedStatus, PayloadError, parse_notification, valid_signature
 from hubdesk.settings import get_settings
@@ -99,9 +100,11 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
         try:
             replies = await answer(accepted)
         except Exception:
-            log.exception("WhatsApp message could not be handled; Meta will deliver it again")
-            await asyncio.to_thread(release, message)
-            return _error(503, "the message could not be handled now; deliver it again later")
+            if await asyncio.to_thread(release, message):
+                log.exception("WhatsApp message could not be handled; Meta will deliver it again")
+                return _error(503, "the message could not be handled now; deliver it again later")
+            log.exception("WhatsApp message failed again: the visitor is told something went wrong")
+            replies = [texts.went_wrong(accepted.language or "uk")]
         background.add_task(_deliver, message.wa_id, replies)
         answered += 1
     if notification.failures:

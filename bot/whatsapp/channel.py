@@ -28,14 +28,14 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot import dialog
-from bot.messages import Button, ButtonAction, Incoming, Reply
+from bot.messages import ButtonAction, Incoming, Reply
+from bot.whatsapp import texts
 from bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
 from bot.whatsapp.render import render_reply, template_message
 from bot.whatsapp.webhook import FailedStatus, InboundMessage
 from hubdesk import conversation, throttle
 from hubdesk.cases import volunteer_reply_text
 from hubdesk.db import get_engine, session_scope
-from hubdesk.i18n import translator
 from hubdesk.models import Case, CaseMessage, ProcessedUpdate, Sender, Visitor, utcnow
 from hubdesk.relay import DeliveryError
 from hubdesk.settings import get_settings
@@ -49,8 +49,11 @@ KEY_LIMIT = 128  # ProcessedUpdate.key
 # Markers kept in ProcessedUpdate ("done once"); keyed by a hash so the table holds no phone number.
 ASKED_LANGUAGE = "wa-language"
 TEMPLATE_SENT = "wa-template"
+FAILED_ONCE = "wa-failed"
 LANGUAGE_WORDS = frozenset({"language", "lang", "мова", "мову", "язык", "taal", "taal kiezen"})
 FORGET_WORDS = frozenset({"forget me", "/forget", "забудь мене", "забудь меня", "vergeet mij", "vergeet me"})
+PRIVACY_WORDS = frozenset({"privacy", "приватність", "конфіденційність", "приватность", "/privacy"})
+HUB_WORDS = frozenset({"hub", "хаб", "/hub"})
 MENU_WORDS = frozenset({"menu", "меню", "start", "/start", "/menu", "help", "допомога", "помощь", "hulp"})
 
 
@@ -129,11 +132,18 @@ def accept(message: InboundMessage) -> Accepted | None:
         return Accepted(message, language, ask, waiting, verdict)
 
 
-def release(message: InboundMessage) -> None:
-    """Forget that ``message`` was claimed, so Meta's retry of it is handled (its handling failed)."""
+def release(message: InboundMessage) -> bool:
+    """After a failure: forget the claim so Meta's retry is handled, the first time only.
+
+    Returns False when this message failed before: then it stays claimed (a bug would fail every retry for
+    days) and the visitor is told something went wrong instead.
+    """
+    if not _once(FAILED_ONCE, message.message_id):
+        return False
     with session_scope() as session:
         session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
             col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == message.message_id))
+    return True
 
 
 # ---- 2. answering it ------------------------------------------------------------------------------------
@@ -150,12 +160,41 @@ def guess_language(text: str) -> str:
     return default_answerer().analyse(text).reply_language
 
 
-def unsupported_reply(lang: str) -> Reply:
-    t = translator(lang)
-    return Reply(
-        t.gettext("Sorry, I can only read text messages. Please type your question in words."),
-        ((Button(t.gettext("Ask a volunteer"), ButtonAction.VOLUNTEER), Button(t.gettext("Menu"), ButtonAction.MENU)),),
-    )
+def _hubs() -> list[tuple[str, str]]:
+    from hubdesk.kb import knowledge_base
+
+    return [(hub.id, f"{hub.city} · {hub.name}") for hub in knowledge_base().hubs.values()]
+
+
+def hub_reply(lang: str) -> Reply:
+    """Which hub: a choice when the knowledge base has several, else which hub this number serves."""
+    from hubdesk.kb import knowledge_base
+
+    hubs = knowledge_base().hubs
+    if len(hubs) > 1:
+        return texts.hub_prompt(lang, _hubs())
+    hub = next(iter(hubs.values()))
+    return texts.one_hub(lang, hub.name, hub.city)
+
+
+def _chosen(wa_id: str) -> tuple[str | None, str | None]:
+    with Session(get_engine()) as session:
+        visitor = get_visitor(session=session, channel=CHANNEL, chat_key=wa_id)
+        return (visitor.language, visitor.hub_id) if visitor else (None, None)
+
+
+async def _tap(wa_id: str, action: str) -> list[Reply]:
+    """A tapped button or list row; after a language choice, say what is stored and (if needed) ask the hub."""
+    replies = await conversation.handle_button(CHANNEL, wa_id, action)
+    if action.startswith(ButtonAction.LANGUAGE):
+        from hubdesk.kb import knowledge_base
+
+        language, hub_id = await asyncio.to_thread(_chosen, wa_id)
+        lang = language or "uk"
+        replies.append(texts.stored_note(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS))
+        if hub_id is None and len(knowledge_base().hubs) > 1:
+            replies.append(texts.hub_prompt(lang, _hubs()))
+    return replies
 
 
 async def answer(accepted: Accepted) -> list[Reply]:
@@ -164,21 +203,23 @@ async def answer(accepted: Accepted) -> list[Reply]:
     replies = list(accepted.waiting)
     if accepted.verdict is not throttle.Verdict.ALLOW:  # over the rate limit: say so once, then stay silent
         if accepted.verdict is throttle.Verdict.NOTIFY:
-            replies.append(Reply(translator(lang).gettext(
-                "You are sending messages very quickly. Please wait a minute, then write again: I will answer."
-            )))
+            replies.append(texts.rate_limited(lang))
         return replies
     if message.kind == "button":
-        replies += await conversation.handle_button(CHANNEL, message.wa_id, message.text)
+        replies += await _tap(message.wa_id, message.text)
     elif message.kind == "unsupported":
         log.info("WhatsApp message of type %s answered with a request to type", message.type)
-        replies.append(unsupported_reply(lang))
+        replies.append(texts.not_text(lang))
     elif message.kind == "text":
         word = _keyword(message.text)
         if word in LANGUAGE_WORDS:
             replies.append(dialog.language_choice(lang if accepted.language else guess_language(message.text)))
         elif word in FORGET_WORDS:  # WhatsApp has no commands: the privacy promise needs a phrase
             replies = await conversation.forget(CHANNEL, message.wa_id)
+        elif word in PRIVACY_WORDS:
+            replies.append(texts.privacy(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS))
+        elif word in HUB_WORDS:
+            replies.append(hub_reply(lang))
         elif word in MENU_WORDS:
             replies += await conversation.handle_button(CHANNEL, message.wa_id, ButtonAction.MENU)
         else:
