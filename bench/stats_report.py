@@ -142,20 +142,65 @@ def time_reply_overhead(url: str, n: int = 300) -> tuple[float, float]:
     return statistics.median(pure) * 1000, statistics.median(stored) * 1000
 
 
-def run(url: str, label: str, total: int) -> None:
+def measure(url: str, label: str, total: int, *, verbose: bool = True) -> list[dict]:
+    """Fill ``url`` with ``total`` events and measure; returns rows for bench/run_all.py."""
+
+    def say(line: str) -> None:
+        if verbose:
+            print(f"[{label}] {line}", flush=True)
+
     upgrade_to_head(url)
-    print(f"[{label}] writing {total:,} events ...", flush=True)
+    say(f"writing {total:,} events ...")
     seconds = fill(url, total)
-    print(f"[{label}] bulk insert: {seconds:.1f} s ({total / seconds:,.0f} events/s)")
+    say(f"bulk insert: {seconds:.1f} s ({total / seconds:,.0f} events/s)")
+    name = f"monthly report ({label}, {total:,} events over 13 months)"
+    rows = []
     for hub in (None, "example"):
         median, questions = time_report(url, hub)
-        print(f"[{label}] monthly report {REPORT_MONTH} hub={hub or 'all'}: median {median * 1000:.0f} ms "
-              f"({questions:,} questions in the month)")
+        say(f"monthly report {REPORT_MONTH} hub={hub or 'all'}: median {median * 1000:.0f} ms "
+            f"({questions:,} questions in the month)")
+        rows.append({"benchmark": name, "metric": f"report, {'every hub' if hub is None else 'one hub'}",
+                     "value": round(median * 1000), "unit": "ms", "target": "<= 2000 ms"})
     alone, whole = time_recording(url)
-    print(f"[{label}] record_event: median {alone:.2f} ms; visitor + month count + event: median {whole:.2f} ms")
+    say(f"record_event: median {alone:.2f} ms; visitor + month count + event: median {whole:.2f} ms")
     pure, stored = time_reply_overhead(url)
-    print(f"[{label}] a reply: Dialog alone median {pure:.2f} ms, with storage median {stored:.2f} ms "
-          f"(storage adds {stored - pure:.2f} ms)")
+    say(f"a reply: Dialog alone median {pure:.2f} ms, with storage median {stored:.2f} ms "
+        f"(storage adds {stored - pure:.2f} ms)")
+    rows += [
+        {"benchmark": name, "metric": "recording one event", "value": round(alone, 2), "unit": "ms",
+         "target": "<= 2 ms"},
+        {"benchmark": name, "metric": "storage added to a reply (visitor, month count, event)",
+         "value": round(stored - pure, 2), "unit": "ms", "target": "<= 2 ms"},
+    ]
+    return rows
+
+
+def on_postgres(base: str, fn) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Run ``fn(url)`` in a schema of its own, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        return fn(f"{base}{sep}options=-csearch_path%3D{schema}")
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run(quick: bool = False) -> list[dict]:
+    """The bench/run_all.py interface: SQLite, and PostgreSQL when HUBDESK_BENCH_POSTGRES_URL is set."""
+    import os
+
+    total = 100_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure(f"sqlite:///{tmp}/bench.db", "SQLite", total, verbose=False)
+    base = os.environ.get("HUBDESK_BENCH_POSTGRES_URL")
+    if base:
+        rows += on_postgres(base, lambda url: measure(url, "PostgreSQL", total, verbose=False))
+    return rows
 
 
 def main() -> int:
@@ -166,19 +211,9 @@ def main() -> int:
     args = parser.parse_args()
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", "sqlite", args.events)
+            measure(f"sqlite:///{tmp}/bench.db", "SQLite", args.events)
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.postgres)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.postgres else "?"
-        try:
-            run(f"{args.postgres}{sep}options=-csearch_path%3D{schema}", "postgresql", args.events)
-        finally:
-            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        on_postgres(args.postgres, lambda url: measure(url, "PostgreSQL", args.events))
     return 0
 
 

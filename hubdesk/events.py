@@ -13,9 +13,9 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from hubdesk.models import Event, Outcome
 
@@ -46,13 +46,12 @@ def record_event(*, session: Session, data: EventData) -> Event:
 
     It sits on the path of every reply, so it costs one INSERT ... RETURNING and a commit, nothing more.
     """
-    event = Event(**asdict(data))
-    session.add(event)
+    values = asdict(data)
     relax_durability(session)
-    session.flush()
-    session.expunge(event)  # keep its loaded values: no SELECT after the commit to read the id back
+    # A Core INSERT ... RETURNING, not the ORM unit of work: half the Python overhead, no read-back.
+    event_id = session.execute(insert(Event).values(**values).returning(col(Event.id))).scalar_one()
     session.commit()
-    return event
+    return Event(id=event_id, **values)
 
 
 def relax_durability(session: Session) -> None:
