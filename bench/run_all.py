@@ -50,18 +50,19 @@ ADAPTERS = {
     "webhook_throughput": """
 import os
 from bench import webhook_throughput as m
+UNITS = (("_per_second", "updates/s"), ("_ms", "ms"), ("_mb", "MB"), ("_s", "s"))
 rows = []
 for database in ["sqlite"] + (["postgresql"] if os.environ.get("HUBDESK_BENCH_PG") else []):
     r = m.run(database, 400 if quick else 3000, 32)
-    label = f"Telegram webhook, `hubdesk run` ({database}, {r['updates']:,} updates, {r['concurrency']} at once)"
-    rows += [
-        {"benchmark": label, "metric": "throughput", "value": r["updates_per_second"], "unit": "updates/s",
-         "target": ""},
-        {"benchmark": label, "metric": "latency p50", "value": r["p50_ms"], "unit": "ms", "target": ""},
-        {"benchmark": label, "metric": "latency p95", "value": r["p95_ms"], "unit": "ms", "target": ""},
-        {"benchmark": label, "metric": "resident memory, peak", "value": r["rss_peak_mb"], "unit": "MB",
-         "target": ""},
-    ]
+    label = f"Telegram webhook, `hubdesk run` ({database}, {r.get('updates', '?'):,} updates, " \\
+            f"{r.get('concurrency', '?')} at once)"
+    for key, value in r.items():  # every number it reports, named by its key (its format is its own)
+        if key in ("database", "updates", "concurrency") or isinstance(value, bool) \\
+                or not isinstance(value, int | float):
+            continue
+        unit = next((u for suffix, u in UNITS if key.endswith(suffix)), "")
+        metric = key.removesuffix(next((x for x, _ in UNITS if key.endswith(x)), "")).replace("_", " ")
+        rows.append({"benchmark": label, "metric": metric, "value": value, "unit": unit, "target": ""})
 """,
     "stats_report": """
 import os, tempfile, uuid
