@@ -32,7 +32,7 @@ form.inline { display:flex; flex-wrap:wrap; gap:.5rem; align-items:end; }
 label { display:flex; flex-direction:column; font-size:.9rem; gap:.2rem; }
 input, select, button { font:inherit; padding:.35rem .5rem; }
 button.link { background:none; border:none; text-decoration:underline; cursor:pointer; padding:0; }
-svg { width:100%; height:auto; display:block; }
+svg { width:100%; max-width:40rem; height:auto; display:block; margin:0 0 .8rem; }
 svg text { font:12px system-ui, sans-serif; fill:var(--ink); }
 .bar { fill:var(--accent); } .bar.hidden { fill:#fff; stroke:var(--accent); stroke-dasharray:3 2; }
 .line { fill:none; stroke:var(--accent); stroke-width:2.5; } .dot { fill:var(--accent); }

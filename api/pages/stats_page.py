@@ -14,8 +14,9 @@ from hubdesk.hubs import known_hub_ids
 from hubdesk.i18n import Translator, translator
 from hubdesk.models import Role, User
 
-BAR_W, LABEL_W, ROW_H = 640, 190, 24
-TREND_W, TREND_H, PAD = 640, 220, 36
+# Narrow view boxes: on a phone the SVG is drawn about 1:1, so 12px text stays readable; CSS caps the width.
+BAR_W, ROW_H = 360, 34
+TREND_W, TREND_H, PAD = 360, 200, 24
 
 
 def _names(lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -36,20 +37,21 @@ def _value(count: Any) -> int | None:
 
 
 def bar_chart(rows: list[tuple[str, Any]], *, min_count: int, title: str) -> str:
-    """Horizontal bars, one per (label, public count)."""
+    """Horizontal bars, one per (label, public count), each label above its bar."""
     top = max([_value(c) or 0 for _, c in rows] + [min_count, 1])
-    height = ROW_H * len(rows) + 8
-    scale = (BAR_W - LABEL_W - 60) / top
+    height = ROW_H * len(rows) + 4
+    scale = (BAR_W - 40) / top
     parts = [f'<svg viewBox="0 0 {BAR_W} {height}" role="img" aria-label="{e(title)}"><title>{e(title)}</title>']
     for i, (label, count) in enumerate(rows):
-        y = 4 + i * ROW_H
+        y = i * ROW_H
         value = _value(count)
-        width = (value if value is not None else min_count) * scale
+        # a hidden count ("<5") is a dashed outline of half the threshold: never its real size
+        width = max((value if value is not None else min_count / 2) * scale, 1)
         css = "bar" if value is not None else "bar hidden"
         parts.append(
-            f'<text x="{LABEL_W - 6}" y="{y + 16}" text-anchor="end">{e(label)}</text>'
-            f'<rect class="{css}" x="{LABEL_W}" y="{y + 3}" width="{max(width, 1):.1f}" height="{ROW_H - 8}"/>'
-            f'<text x="{LABEL_W + max(width, 1) + 6:.1f}" y="{y + 16}">{e(count)}</text>'
+            f'<text x="0" y="{y + 13}">{e(label)}</text>'
+            f'<rect class="{css}" x="0" y="{y + 17}" width="{width:.1f}" height="12"/>'
+            f'<text x="{width + 5:.1f}" y="{y + 28}">{e(count)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -59,10 +61,10 @@ def trend_chart(points: list[dict[str, Any]], *, min_count: int, title: str) -> 
     """Questions per month as a line; hidden months are hollow dots on the axis, labelled "<5"."""
     top = max([_value(p["questions"]) or 0 for p in points] + [min_count, 1])
     step = (TREND_W - 2 * PAD) / max(len(points) - 1, 1)
-    base = TREND_H - PAD
+    base = TREND_H - 2 * PAD
 
     def y_of(v: float) -> float:
-        return base - v / top * (TREND_H - 2 * PAD)
+        return base - v / top * (base - PAD)
 
     parts = [
         f'<svg viewBox="0 0 {TREND_W} {TREND_H}" role="img" aria-label="{e(title)}"><title>{e(title)}</title>',
@@ -72,8 +74,10 @@ def trend_chart(points: list[dict[str, Any]], *, min_count: int, title: str) -> 
     for i, point in enumerate(points):
         x = PAD + i * step
         value = _value(point["questions"])
-        label = point["month"][2:].replace("-", "/")
-        parts.append(f'<text x="{x:.1f}" y="{TREND_H - 12}" text-anchor="middle">{e(label)}</text>')
+        year, month = point["month"].split("-")
+        parts.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">{e(month)}</text>')
+        if i == 0 or month == "01":
+            parts.append(f'<text x="{x:.1f}" y="{base + 32}" text-anchor="middle">{e(year)}</text>')
         if value is None:
             parts.append(f'<circle cx="{x:.1f}" cy="{base}" r="4" fill="#fff" stroke="currentColor"/>')
             parts.append(f'<text x="{x:.1f}" y="{base - 8}" text-anchor="middle">{e(point["questions"])}</text>')
@@ -92,7 +96,7 @@ def _percent(rate: float | None) -> str:
 
 
 def _signed(change: int | None) -> str:
-    return "–" if change is None else f"{change:+d}"
+    return "–" if change is None else (f"{change:+d}" if change else "0")
 
 
 def _table(t: Translator, heading: str, rows: list[tuple[str, Any]]) -> str:
