@@ -21,8 +21,12 @@ Decision = Literal["answer", "choose", "none"]
 # tests/test_engine_matching.py): a top score below CHOOSE_AT is noise; between the two the best few are
 # offered as choices; an answer needs a clear score or a clear lead over the runner-up.
 ANSWER_AT = 0.42
-CHOOSE_AT = 0.27
+CHOOSE_AT = 0.24
 CLEAR_LEAD = 1.35
+# An article that knows less than this share of the question's meaningful words is a coincidence
+# ("какой сегодня день недели" sharing "недели" with an article on the 4-week rule): below an answer's
+# score it is not offered at all, above it only as a choice.
+MIN_COVERAGE = 0.2
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,10 @@ def decide(ranked: list[Ranked]) -> tuple[Decision, float]:
     runner_up = next((r.score for r in ranked[1:] if r.article.id != ranked[0].article.id), 0.0)
     lead = top / runner_up if runner_up else 10.0
     confidence = min(1.0, 0.5 * top / ANSWER_AT + 0.5 * min(1.0, (lead - 1.0) / (CLEAR_LEAD - 1.0)))
-    if top >= ANSWER_AT and lead >= 1.12 or lead >= CLEAR_LEAD and top >= (ANSWER_AT + CHOOSE_AT) / 2:
+    thin = ranked[0].coverage < MIN_COVERAGE
+    if thin and top < ANSWER_AT:
+        return "none", round(min(confidence, 0.3), 3)
+    if not thin and (top >= ANSWER_AT and lead >= 1.12 or lead >= CLEAR_LEAD and top >= (ANSWER_AT + CHOOSE_AT) / 2):
         return "answer", round(max(confidence, 0.6), 3)
     return "choose", round(min(confidence, 0.59), 3)
 

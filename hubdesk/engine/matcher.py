@@ -75,6 +75,7 @@ def featurize(keys: Iterable[str], lexicon: Lexicon | None = None) -> Features:
 class Ranked:
     article: Article
     score: float
+    coverage: float = 1.0  # share of the question's weight that the article's words cover
 
 
 class _Space:
@@ -192,6 +193,7 @@ class Matcher:
             if score <= 0.0:
                 break
             covered = sum(m for s, m in mass.items() if s in self.article_stems[art]) / total
-            rescored.append((int(art), (1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * covered * score**0.5))
+            blended = (1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * covered * score**0.5
+            rescored.append((int(art), blended, covered))
         rescored.sort(key=lambda kv: kv[1], reverse=True)
-        return [Ranked(self.articles[i], min(1.0, s)) for i, s in rescored[:limit]]
+        return [Ranked(self.articles[i], min(1.0, s), round(c, 3)) for i, s, c in rescored[:limit]]
