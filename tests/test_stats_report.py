@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from hubdesk.models import Case
 from hubdesk.stats import Masker, monthly_report, public_report, report_csv, report_table
 from tests.utils.stats import add_known_month
 
@@ -110,3 +111,25 @@ def _no_small_numbers(value: object, threshold: int, key: str = "") -> bool:
     if isinstance(value, bool) or not isinstance(value, int) or key in ("min_count", "change"):
         return True
     return not 0 < value < threshold
+
+
+async def test_a_conversation_shows_up_in_the_report(engine, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """End to end: questions through the conversation, a case answered by a volunteer, then the report."""
+    from bot.messages import Incoming
+    from hubdesk import cases, conversation
+    from hubdesk.models import utcnow
+    from hubdesk.users import create_user
+    from hubdesk.visitors import month_of
+
+    for chat in ("1", "2", "3"):
+        await conversation.handle_message(Incoming("telegram", chat, "Як отримати BSN номер?", "uk"))
+    await conversation.handle_message(Incoming("telegram", "4", "Я хочу поговорити з людиною", "uk"))
+    volunteer, _ = create_user(session=session, name="Olena", role="volunteer")
+    [case] = session.exec(select(Case)).all()
+    cases.reply(session=session, case_id=case.id, text="Добрий день!", user=volunteer)
+
+    r = monthly_report(session=session, month=month_of(utcnow().date()))
+    assert r.outcomes["answered"] == 3 and r.outcomes["escalated"] == 1
+    assert (r.cases_opened, r.cases_replied) == (1, 1)
+    assert r.median_first_reply_minutes is not None and r.median_first_reply_minutes < 1
+    assert r.unique_visitors == 4
