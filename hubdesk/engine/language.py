@@ -29,6 +29,8 @@ EN_WORDS = set(
     "which much many when why someone hello hi thanks thank please there it its i'm dont don't can't".split()
 )
 # Ukrainian (or Russian) typed in Latin letters: frequent words and letter clusters English and Dutch lack.
+# Words both languages share ("я", "так", "тут") say nothing about which one it is.
+UK_WORDS, RU_WORDS = UK_WORDS - RU_WORDS, RU_WORDS - UK_WORDS
 TRANSLIT_WORDS = set(
     "chy shcho shco scho yak jak meni mene ya tse ye mozhna mozhu treba potribno de koly skilky dytyna "
     "robota robotu dyakuyu diakuiu dyakuju pryvit privet dobryi den chto kak mne mozhno nuzhno gde "
@@ -48,8 +50,10 @@ def detect_language(text: str, tokens: list[str]) -> str:
     if cyr >= lat:
         uk_letters = sum(ch in UK_LETTERS for ch in text)
         uk_words = sum(t in UK_WORDS for t in tokens)
-        uk = 3 * uk_letters + uk_words
+        # infinitives: Russian -ть / -ться, Ukrainian -ти / -тися
+        uk = 3 * uk_letters + uk_words + sum(t.endswith(("ти", "тися")) and len(t) > 4 for t in tokens)
         ru = 3 * sum(ch in RU_LETTERS for ch in text) + sum(t in RU_WORDS for t in tokens)
+        ru += sum(t.endswith(("ть", "ться")) and len(t) > 4 for t in tokens)
         if uk_letters == 0 and uk_words == 0 and cyr >= 12:
             ru += 3  # a Ukrainian sentence of this length almost always has an і, ї or є
         return "ru" if ru > uk else "uk"

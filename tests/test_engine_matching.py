@@ -1,0 +1,122 @@
+"""The Dialog on the shipped knowledge base: the same article in every language, honest when unsure."""
+
+import pytest
+
+from bot.dialog import respond
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "reply_language"),
+    [
+        ("Чи можу я працювати без дозволу?", "uk", "uk"),
+        ("Могу ли я работать без разрешения?", "ru", "uk"),
+        ("mag ik werken met tijdelijke bescherming", "nl", "nl"),
+        ("chy mozhu ya pratsiuvaty bez dozvolu na robotu", "uk-latn", "uk"),
+        ("Can I work without a work permit?", "en", "en"),
+    ],
+)
+def test_the_work_permit_question_finds_the_same_article_in_every_language(text, language, reply_language):
+    result = respond(text)
+    assert result.action == "answer"
+    assert result.article == "work-without-permit"
+    assert result.category == "work"
+    assert result.language == language
+    assert result.reply_language == reply_language
+
+
+def test_russian_is_answered_in_ukrainian_text():
+    result = respond("Могу ли я работать без разрешения?")
+    assert "Так." in result.replies[0].text  # the Ukrainian answer, not a Russian one
+    assert "Перевірено" in result.replies[0].text  # the check date is shown (rule 4)
+
+
+def test_a_chosen_language_overrides_the_detected_one():
+    result = respond("Чи можу я працювати без дозволу?", chosen_language="nl")
+    assert result.reply_language == "nl"
+    assert "werkvergunning" in result.replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("скільки лефгельду дають на дитину", "money"),
+        ("hoe vind ik een huisarts", "healthcare"),
+        ("як записати дитину в школу", "education"),
+        ("waar kan ik gratis Nederlands leren", "language"),
+        ("how do I get a DigiD", "registration"),
+        ("де знайти психолога українською", "mental_health"),
+        ("можно ли поехать в Украину на две недели", "travel_return"),
+        ("what happens after March 2027 with our protection", "residence"),
+    ],
+)
+def test_everyday_questions_reach_their_topic(text, category):
+    result = respond(text)
+    assert result.action in ("answer", "choose")
+    assert result.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["яка погода буде завтра?", "who won the football match yesterday", "geef mij een recept voor pannenkoeken"],
+)
+def test_off_topic_gets_no_article_and_a_volunteer_offer(text):
+    result = respond(text)
+    assert result.action == "escalate"
+    assert result.article is None
+    assert result.category == "other"
+    actions = [b.action for r in result.replies for row in r.buttons for b in row]
+    assert "volunteer" in actions  # a person is always one tap away (rule 5)
+
+
+def test_unsure_offers_choices_as_buttons():
+    result = respond("toeslag")
+    assert result.action in ("choose", "answer")
+    if result.action == "choose":
+        assert 2 <= len(result.choices) <= 3
+        article_buttons = [b for row in result.replies[0].buttons for b in row if b.action.startswith("a:")]
+        assert len(article_buttons) == len(result.choices)
+
+
+def test_crisis_comes_first_even_inside_a_question():
+    result = respond("як подати декларацію, я більше не хочу жити")
+    assert result.action == "crisis"
+    assert result.urgent
+    assert "112" in result.replies[0].text and "113" in result.replies[0].text
+
+
+@pytest.mark.parametrize("lang", ["uk", "nl", "en"])
+def test_crisis_reply_has_every_number_in_the_visitors_language(lang):
+    result = respond("I want to kill myself", chosen_language=lang)
+    text = result.replies[0].text
+    for number in ("112", "0800-0113", "113.nl", "0800-2000", "Empatia"):
+        assert number in text
+    assert result.reply_language == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "🙏🙏🙏",
+        "а" * 10_000,
+        "word " * 2_000,
+        "\x00\x01\x02\x1b[31m",
+        "مرحبا كيف حالك",  # right-to-left
+        "\u202eзвіт\u202c",
+        "\ufffd\ufffd",
+    ],
+)
+def test_bad_input_never_crashes(text):
+    result = respond(text)
+    assert result.action in ("answer", "choose", "escalate", "greeting", "crisis")
+    assert result.replies and all(r.text for r in result.replies)
+
+
+def test_hub_answers_use_the_hub_file_and_say_it_is_an_example():
+    result = respond("о котрій відкривається хаб і яка адреса?")
+    assert result.category == "hub"
+    if result.action == "answer":
+        text = result.replies[0].text
+        assert "Voorbeeldstraat 1" in text or "10:00" in text
+        assert "приклад" in text

@@ -1,0 +1,44 @@
+"""The local web chat: the page, and the same Dialog over its JSON API."""
+
+
+def test_the_page_is_served_without_external_resources(client):
+    page = client.get("/chat")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN
+
+
+def test_a_question_gets_an_answer_with_buttons(client):
+    res = client.post("/api/v1/chat", json={"session": "websession01", "text": "mag ik werken met tijdelijke bescherming"})
+    assert res.status_code == 200
+    reply = res.json()["replies"][0]
+    assert "werkvergunning" in reply["html"]
+    actions = [b["action"] for row in reply["buttons"] for b in row]
+    assert "volunteer" in actions and any(a.startswith("f:") for a in actions)
+
+
+def test_the_menu_button_lists_categories(client):
+    res = client.post("/api/v1/chat/button", json={"session": "websession01", "action": "menu", "locale": "nl"})
+    assert res.status_code == 200
+    labels = [b["label"] for row in res.json()["replies"][0]["buttons"] for b in row]
+    assert any("Werk" in label for label in labels)
+
+
+def test_reply_html_is_escaped(client):
+    res = client.post("/api/v1/chat", json={"session": "websession01", "text": "<script>alert(1)</script>"})
+    assert res.status_code == 200
+    assert "<script>" not in res.json()["replies"][0]["html"]
+
+
+def test_bad_bodies_are_422(client):
+    assert client.post("/api/v1/chat", json={"session": "x", "text": "hi"}).status_code == 422
+    assert client.post("/api/v1/chat", json={"session": "websession01", "text": ""}).status_code == 422
+    too_long = client.post("/api/v1/chat", json={"session": "websession01", "text": "a" * 5000})
+    assert too_long.status_code == 422
+    assert client.post("/api/v1/chat", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_control_characters_and_emoji_get_a_polite_reply(client):
+    res = client.post("/api/v1/chat", json={"session": "websession01", "text": "\x00\x07 🙏"})
+    assert res.status_code == 200
+    assert res.json()["replies"]
