@@ -342,6 +342,12 @@ def test_first_message_is_answered_then_the_language_is_asked_once(wa: WA) -> No
     assert again and not language_question(again)
 
 
+def test_a_first_message_that_is_a_keyword_still_gets_the_language_question(wa: WA) -> None:
+    sent = wa.say("menu")
+    assert ButtonAction.category("work") in choices(sent) and language_question(sent)
+    assert not language_question(wa.say("menu"))
+
+
 def test_choosing_a_language_is_remembered_and_can_be_changed(wa: WA) -> None:
     wa.say("Привіт")
     welcome = wa.tap("l:nl")

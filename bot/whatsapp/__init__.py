@@ -40,6 +40,11 @@ async def running(settings: Settings | None = None) -> AsyncIterator[WhatsAppCha
     """Register the WhatsApp sender while the app runs (nothing happens when WhatsApp is not configured)."""
     settings = settings or get_settings()
     if not settings.whatsapp_enabled:
+        partial = [name for name in ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET")
+                   if getattr(settings, name)]
+        if partial:  # half a configuration is a mistake worth saying out loud
+            log.warning("WhatsApp is off: it needs WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID and "
+                        "WHATSAPP_APP_SECRET, only %s set", ", ".join(partial))
         yield None
         return
     channel = make_channel(settings)

@@ -224,8 +224,9 @@ async def answer(accepted: Accepted) -> list[Reply]:
             replies += await conversation.handle_button(CHANNEL, message.wa_id, ButtonAction.MENU)
         else:
             replies += await conversation.handle_message(Incoming(CHANNEL, message.wa_id, message.text))
-            if accepted.ask_language:  # answer first, then ask: nobody waits for a menu before their answer
-                replies.append(dialog.language_choice(guess_language(message.text)))
+        if accepted.ask_language and word not in LANGUAGE_WORDS | FORGET_WORDS:
+            # Answer first, then ask: nobody should wait for a language menu before their answer.
+            replies.append(dialog.language_choice(guess_language(message.text)))
     return replies
 
 
