@@ -9,7 +9,8 @@ def test_the_page_is_served_without_external_resources(client):
 
 
 def test_a_question_gets_an_answer_with_buttons(client):
-    res = client.post("/api/v1/chat", json={"session": "websession01", "text": "mag ik werken met tijdelijke bescherming"})
+    question = "mag ik werken met tijdelijke bescherming"
+    res = client.post("/api/v1/chat", json={"session": "websession01", "text": question})
     assert res.status_code == 200
     reply = res.json()["replies"][0]
     assert "werkvergunning" in reply["html"]
@@ -35,7 +36,8 @@ def test_bad_bodies_are_422(client):
     assert client.post("/api/v1/chat", json={"session": "websession01", "text": ""}).status_code == 422
     too_long = client.post("/api/v1/chat", json={"session": "websession01", "text": "a" * 5000})
     assert too_long.status_code == 422
-    assert client.post("/api/v1/chat", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+    not_json = client.post("/api/v1/chat", content=b"not json", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422
 
 
 def test_control_characters_and_emoji_get_a_polite_reply(client):
