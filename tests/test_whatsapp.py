@@ -680,3 +680,28 @@ def test_with_several_hubs_the_visitor_chooses_one(two_hubs: None, wa: WA) -> No
     assert visitor is not None and (visitor.language, visitor.hub_id) == ("nl", "second")
     assert "h:second" in choices(wa.say("hub"))
     assert not any(c.startswith(ButtonAction.HUB) for c in choices(wa.tap("l:uk")))  # chosen once is enough
+
+
+def test_waiting_replies_survive_a_failed_first_attempt(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hubdesk import conversation
+
+    case_id, headers = _open_case_and_age_window(wa)
+    wa.client.post(f"/api/v1/cases/{case_id}/reply", headers=headers, json={"text": "Ось відповідь."})
+    real = conversation.handle_message
+
+    async def broken(incoming: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(conversation, "handle_message", broken)
+    payload = text_payload("Я тут", message_id="wamid.back")
+    assert wa.post(payload).status_code == 503
+    monkeypatch.setattr(conversation, "handle_message", real)
+    before = len(wa.graph.messages)
+    assert wa.post(payload).status_code == 200
+    assert "Ось відповідь." in texts(wa.graph.messages[before:])[0]
+
+
+def test_very_long_message_ids_are_deduplicated_too(wa: WA) -> None:
+    payload = text_payload("Привіт", message_id="wamid." + "A" * 300)
+    assert wa.post(payload).json()["messages"] == 1
+    assert wa.post(payload).json()["messages"] == 0

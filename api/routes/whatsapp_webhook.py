@@ -100,7 +100,7 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
         try:
             replies = await answer(accepted)
         except Exception:
-            if await asyncio.to_thread(release, message):
+            if await asyncio.to_thread(release, accepted):
                 log.exception("WhatsApp message could not be handled; Meta will deliver it again")
                 return _error(503, "the message could not be handled now; deliver it again later")
             log.exception("WhatsApp message failed again: the visitor is told something went wrong")

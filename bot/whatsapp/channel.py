@@ -69,10 +69,13 @@ def _hashed(wa_id: str) -> str:
     return hashlib.sha256(f"whatsapp:{wa_id}".encode()).hexdigest()
 
 
+def _key(key: str) -> str:
+    return key if len(key) <= KEY_LIMIT else hashlib.sha256(key.encode()).hexdigest()
+
+
 def _once(source: str, key: str, session: Session | None = None) -> bool:
     """True the first time (source, key) is seen (``hubdesk.throttle``'s shared de-duplication table)."""
-    if len(key) > KEY_LIMIT:
-        key = hashlib.sha256(key.encode()).hexdigest()
+    key = _key(key)
     if session is not None:
         return throttle.first_delivery(session=session, source=source, key=key)
     with Session(get_engine()) as own:
@@ -91,6 +94,7 @@ class Accepted:
     ask_language: bool = False
     waiting: tuple[Reply, ...] = field(default=())
     verdict: throttle.Verdict = throttle.Verdict.ALLOW
+    previous_inbound: datetime | None = None  # restored if handling fails, so a retry finds the same waiting
 
 
 def _waiting_replies(session: Session, wa_id: str, since: datetime) -> tuple[Reply, ...]:
@@ -129,20 +133,26 @@ def accept(message: InboundMessage) -> Accepted | None:
             and language is None
             and _once(ASKED_LANGUAGE, _hashed(message.wa_id), session)
         )
-        return Accepted(message, language, ask, waiting, verdict)
+        return Accepted(message, language, ask, waiting, verdict, previous)
 
 
-def release(message: InboundMessage) -> bool:
-    """After a failure: forget the claim so Meta's retry is handled, the first time only.
+def release(accepted: Accepted) -> bool:
+    """After a failure: forget the claim so Meta's retry is handled as new, the first time only.
 
     Returns False when this message failed before: then it stays claimed (a bug would fail every retry for
     days) and the visitor is told something went wrong instead.
     """
+    message = accepted.message
     if not _once(FAILED_ONCE, message.message_id):
         return False
     with session_scope() as session:
         session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
-            col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == message.message_id))
+            col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == _key(message.message_id)))
+        if accepted.waiting:  # the retry must find the replies still waiting
+            visitor = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
+            if visitor is not None:
+                visitor.wa_last_inbound_at = accepted.previous_inbound
+                session.add(visitor)
     return True
 
 
