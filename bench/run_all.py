@@ -208,7 +208,8 @@ def table(rows: list[dict], notes: list[str], header: dict[str, str]) -> str:
         + (f", {header['memory']} RAM" if header["memory"] else "")
         + f"; Python {header['python']}, {header['os']}"
         + (f"; PostgreSQL {header['postgres']}" if header.get("postgres") else "; PostgreSQL not used")
-        + f". Command: `{header['command']}` ({header['seconds']} s).",
+        + f". Command: `{header['command']}` ({header['seconds']} s; load average {header['load']} at the start:"
+        + " other work on the machine slows the numbers down).",
         "",
         "| Benchmark | Metric | Value | Target |",
         "|---|---|---:|---|",
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if args.postgres:
@@ -264,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "postgres": postgres_version(args.postgres),
         "command": "python bench/run_all.py" + (" --quick" if args.quick else ""),
         "seconds": f"{time.perf_counter() - started:.0f}",
+        "load": load,
     }
     text = table(rows, notes, header)
     print(text)

@@ -50,7 +50,7 @@ def test_a_module_runs_in_its_own_process_and_failures_become_notes(bench_dir: P
 
 def test_the_table_names_the_machine_and_lists_what_was_skipped() -> None:
     header = run_all.machine() | {"date": "2026-11-22", "postgres": "15.2", "command": "python bench/run_all.py",
-                                  "seconds": "12"}
+                                  "seconds": "12", "load": "0.5 / 0.4 / 0.3"}
     rows = [{"benchmark": "tiny | pipe", "metric": "full", "value": 1234.5, "unit": "ms", "target": "<= 2 s"},
             {"benchmark": "tiny", "metric": "count", "value": 1500000, "unit": "", "target": ""}]
     text = run_all.table(rows, ["`bench/x.py` not written yet."], header)
