@@ -184,6 +184,15 @@ def _both_at_once(calls: list[Any]) -> list[Any]:
         return list(pool.map(run, calls))
 
 
+def _eventually(predicate: Any, timeout: float = 20) -> Any:
+    """The webhook answers 200 before the update is handled: wait for the effect, not for the response."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "timed out waiting for the update to be handled"
+        time.sleep(0.05)
+    return value
+
+
 def _settle(fake: tg.FakeBotApi, chat_id: int, seconds: float = 0.8) -> list[dict[str, Any]]:
     """The messages sent to ``chat_id`` once nothing new has arrived for ``seconds``."""
     seen, quiet_since = -1, time.monotonic()
@@ -200,6 +209,7 @@ def test_the_same_update_delivered_to_both_is_processed_once(cluster: Cluster) -
     fake = cluster.fake
     # the reference: one delivery of the question, to one process
     cluster.a.webhook(tg.message(fake.next_update_id(), QUESTION, chat_id=5002))
+    _eventually(lambda: fake.sent(5002))
     single = _settle(fake, 5002)
     assert single, "the bot answered the reference question"
 
@@ -208,7 +218,8 @@ def test_the_same_update_delivered_to_both_is_processed_once(cluster: Cluster) -
     responses = _both_at_once([lambda: cluster.a.webhook(update), lambda: cluster.b.webhook(update)])
     assert [r.status_code for r in responses] == [200, 200]
     assert sorted(bool(r.json().get("duplicate")) for r in responses) == [False, True]
-    assert len(_settle(fake, 5001)) == len(single)  # answered once, not twice
+    _eventually(lambda: fake.sent(5001))
+    assert len(_settle(fake, 5001, seconds=1.5)) == len(single)  # answered once, not twice
     assert cluster.events() == events_before + 1
     key = str(update["update_id"])
     assert cluster.count(select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.key == key)) == 1
@@ -221,11 +232,16 @@ def test_the_rate_limit_counts_messages_to_either_process(cluster: Cluster) -> N
         time.sleep(0.5)
     fake = cluster.fake
     events_before = cluster.events()
+    counted = text("SELECT coalesce(sum(count), 0) FROM rate_limit_windows WHERE chat_key = '6001'")
     sent_counts = []
     for i in range(RATE_LIMIT + 2):
         node = cluster.a if i % 2 == 0 else cluster.b
+        already = len(fake.sent(6001))
         assert node.webhook(tg.message(fake.next_update_id(), QUESTION, chat_id=6001)).status_code == 200
-        sent_counts.append(len(_settle(fake, 6001, seconds=0.3)))
+        _eventually(lambda i=i: cluster.count(counted) == i + 1)  # counted before the next one is sent
+        if i <= RATE_LIMIT:  # an answer, or the one notice: wait for it
+            _eventually(lambda already=already: len(fake.sent(6001)) > already)
+        sent_counts.append(len(_settle(fake, 6001, seconds=0.5)))
     assert cluster.events() == events_before + RATE_LIMIT  # only the first RATE_LIMIT were answered
     sent = fake.sent(6001)
     after_limit = sent[sent_counts[RATE_LIMIT - 1]:]
@@ -240,11 +256,14 @@ def _volunteer_posts(fake: tg.FakeBotApi, case_id: int) -> list[dict[str, Any]]:
 def _open_case(cluster: Cluster, node: Node, chat_id: int) -> Case:
     before = cluster.count(select(func.count()).select_from(Case))
     assert node.webhook(tg.message(cluster.fake.next_update_id(), HUMAN, chat_id=chat_id)).status_code == 200
-    with Session(cluster.engine) as session:
-        cases = session.exec(select(Case).where(Case.chat_key == str(chat_id))).all()
-        assert cluster.count(select(func.count()).select_from(Case)) == before + 1
-        [case] = cases
-        return case
+
+    def opened() -> list[Case]:
+        with Session(cluster.engine) as session:
+            return list(session.exec(select(Case).where(Case.chat_key == str(chat_id))).all())
+
+    [case] = _eventually(opened)
+    assert cluster.count(select(func.count()).select_from(Case)) == before + 1
+    return case
 
 
 def test_a_case_opened_through_one_is_claimed_and_answered_through_the_other(cluster: Cluster) -> None:
@@ -266,7 +285,8 @@ def test_a_case_opened_through_one_is_claimed_and_answered_through_the_other(clu
     delivered = _settle(fake, 7001)[before:]
     assert any("Допоможемо" in m["text"] for m in delivered)  # B's bot delivered it to the visitor
 
-    time.sleep(0.5)  # let the volunteers' group worker of each process post what it was told
+    _eventually(lambda: [m for m in fake.sent(VOLUNTEERS) if HUMAN in m["text"]])
+    _settle(fake, VOLUNTEERS, seconds=1.5)  # let the volunteers' group worker of each process post what it was told
     texts = [m["text"] for m in fake.sent(VOLUNTEERS)]
     opened = [t for t in texts if str(case.id) in t and HUMAN in t]
     assert len(opened) == 1, texts  # the case was posted to the volunteers once, not once per process
