@@ -61,12 +61,42 @@ def test_readyz_is_503_when_the_schema_is_behind(client: TestClient, engine: Eng
     assert "hubdesk db upgrade" in migrations["detail"]
 
 
-def test_readyz_is_503_when_the_database_is_gone(client: TestClient, engine: Engine) -> None:
+def test_readyz_is_503_when_the_database_was_never_migrated(client: TestClient, engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["migrations"]["ok"] is False
+    checks = response.json()["checks"]
+    assert checks["database"] == {"ok": True}  # reachable
+    assert checks["migrations"]["ok"] is False and checks["migrations"]["current"] == []
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(
+    client: TestClient, app, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlmodel import Session as SqlSession
+
+    from hubdesk.db import get_session, make_engine
+
+    dead = make_engine(f"sqlite:///{tmp_path}/no-such-dir/hubdesk.db")
+
+    def unreachable():  # type: ignore[no-untyped-def]
+        with SqlSession(dead) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = unreachable
+    response = client.get("/readyz")
+    dead.dispose()
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"] == {"ok": False, "detail": "OperationalError"}
+    assert checks["migrations"] == {"ok": False, "detail": "database unavailable"}
+    assert checks["knowledge_base"]["ok"] is True  # the rest is still reported
+    assert client.get("/healthz").status_code == 200  # liveness does not depend on the database
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert _metric(metrics.text, "hubdesk_database_up") == 0
+    assert "hubdesk_replies_total{" not in metrics.text  # no numbers rather than wrong ones
 
 
 def _metric(page: str, name: str, **labels: str) -> float:

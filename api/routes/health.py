@@ -42,14 +42,17 @@ def _migration_heads() -> frozenset[str]:
 def _check_database(session: SessionDep) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         session.execute(text("SELECT 1"))
-        current = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except Exception as exc:  # any driver error means "not ready", with its class name as the reason
         session.rollback()
         log.warning("readiness: database check failed: %s", type(exc).__name__)
-        problem = {"ok": False, "detail": type(exc).__name__}
-        return problem, {"ok": False, "detail": "database unavailable"}
+        return {"ok": False, "detail": type(exc).__name__}, {"ok": False, "detail": "database unavailable"}
     heads = _migration_heads()
-    migrations = {"ok": current == heads, "current": sorted(current), "head": sorted(heads)}
+    try:
+        current = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except Exception:  # reachable, but never migrated (no alembic_version table)
+        session.rollback()
+        current = set()
+    migrations: dict[str, Any] = {"ok": current == heads, "current": sorted(current), "head": sorted(heads)}
     if not migrations["ok"]:
         migrations["detail"] = "run `hubdesk db upgrade`"
     return {"ok": True}, migrations
