@@ -48,7 +48,8 @@ def hit(*, session: Session, channel: str, chat_key: str, limit: int) -> Verdict
             index_elements=["channel", "chat_key", "window_start"], set_={"count": table.c.count + 1}
         ).returning(table.c.count)
         count = int(session.execute(statement).scalar_one())
-        session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < window - WINDOW_KEEP))
+        if count == 1:  # a chat's first message this minute: a good moment to drop expired windows (all chats)
+            session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < window - WINDOW_KEEP))
         session.commit()
     except SQLAlchemyError:
         session.rollback()

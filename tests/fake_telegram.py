@@ -41,6 +41,7 @@ class Call:
     method: str
     params: dict[str, Any]
     failed: bool = False
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

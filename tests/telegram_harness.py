@@ -58,8 +58,11 @@ class Harness:
     fake: FakeBotApi
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        """Deliver an update as Telegram does, and wait until the bot has handled it."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return await self.client.post("/telegram/webhook", json=update, headers=headers)
+        response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        await self.app.state.telegram.idle()
+        return response
 
     async def send(self, update: dict[str, Any]) -> list[dict[str, Any]]:
         """Deliver an update; return the messages the bot sent to that chat because of it."""

@@ -182,3 +182,16 @@ async def test_several_hubs_ask_which_one(settings, engine, bot_api: FakeBotApi,
         assert not any(data.startswith("h:") for m in after for _, data in buttons(m))
     _hub_ids.cache_clear()
 
+
+
+async def test_a_full_backlog_answers_503_and_keeps_the_update(bot: Harness, engine, monkeypatch) -> None:
+    from api.routes import telegram_webhook
+
+    monkeypatch.setattr(telegram_webhook, "MAX_BACKLOG", 0)
+    update = tg.message(bot.fake.next_update_id(), "/help", chat_id=VISITOR)
+    assert (await bot.post(update)).status_code == 503
+    with Session(engine) as session:
+        assert session.exec(select(ProcessedUpdate)).first() is None  # Telegram's retry will be processed
+    monkeypatch.setattr(telegram_webhook, "MAX_BACKLOG", 2000)
+    assert (await bot.post(update)).status_code == 200
+    assert len(bot.fake.sent(VISITOR)) == 1

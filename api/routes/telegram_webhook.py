@@ -2,7 +2,9 @@
 
 The secret token Telegram sends back (set with ``setWebhook``) is compared in constant time; anything else
 is a 403 and nothing is processed. A retried delivery (Telegram retries until it gets a 200) is recognised
-by its ``update_id`` in the database, so every worker process agrees.
+by its ``update_id`` in the database, so every worker process agrees. An accepted update is queued for the
+bot and answered with 200 at once; when too many wait already, the answer is 503 and Telegram retries later
+(back-pressure instead of an unbounded queue).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from hubdesk.settings import get_settings
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["telegram"])
+
+MAX_BACKLOG = 2000  # queued updates; about a minute of work at full speed, a few MB of memory
 
 
 def _first_delivery(update_id: int) -> bool:
@@ -53,6 +57,8 @@ async def telegram_webhook(
         raise HTTPException(status_code=400, detail="The body is not a Telegram update (no integer update_id).")
     if not channel.running:
         raise HTTPException(status_code=503, detail="The bot is starting; Telegram will retry.")
+    if channel.backlog() >= MAX_BACKLOG:
+        raise HTTPException(status_code=503, detail="The bot is busy; Telegram will retry.")
     try:
         first = await asyncio.to_thread(_first_delivery, update_id)
     except Exception:  # the database is down: answering twice beats not answering
@@ -61,7 +67,7 @@ async def telegram_webhook(
     if not first:
         return {"ok": True, "duplicate": True}
     try:
-        await channel.process(data)
+        await channel.accept(data)
     except Exception:  # a malformed update: log it, and do not make Telegram retry it forever
-        log.exception("could not process Telegram update %s", update_id)
+        log.exception("could not read Telegram update %s", update_id)
     return {"ok": True}

@@ -34,8 +34,13 @@ from hubdesk.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-# Updates handled at once: a slow database or Telegram call for one visitor must not hold up the others.
-CONCURRENT_UPDATES = 64
+# Updates handled at once: a slow database or Telegram call for one visitor must not hold up the others;
+# more than this only adds database lock contention (the work is CPU-bound on one core per process).
+CONCURRENT_UPDATES = 16
+# Connections to the Bot API. httpcore checks every pooled connection on each request, so a huge pool
+# (PTB's default is 256) costs CPU; a request waits up to POOL_TIMEOUT for a free one instead of failing.
+CONNECTION_POOL = 32
+POOL_TIMEOUT = 10.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
 START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
@@ -51,6 +56,8 @@ def build_application(settings: Settings) -> Application:
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(CONNECTION_POOL)
+        .pool_timeout(POOL_TIMEOUT)
     )
     if settings.telegram_webhook_mode:
         builder = builder.updater(None)  # updates come through the FastAPI route
@@ -135,6 +142,9 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Start now if Telegram answers; otherwise keep trying in the background (the app runs anyway)."""
+        # Build the answerer and load the catalogs once, before the first update: otherwise the first burst
+        # of updates builds the (unlocked, cached) answerer in several worker threads at once.
+        await asyncio.to_thread(_warm_up)
         relay.register_sender("telegram", self.send_to_visitor)
         if self.group is not None:
             self.group.start()
@@ -201,10 +211,38 @@ class TelegramChannel:
         await application.bot.shutdown()  # closes the HTTP client even when start-up never got through
         self.running = False
 
-    async def process(self, data: dict) -> None:
-        """Handle one update delivered to the webhook."""
-        update = Update.de_json(data, self.application.bot)
-        await self.application.process_update(update)
+    def backlog(self) -> int:
+        """Updates accepted from the webhook and not yet picked up for processing."""
+        return self.application.update_queue.qsize()
+
+    async def accept(self, data: dict) -> None:
+        """Queue one webhook update for processing (as PTB's own webhook server does) and return at once.
+
+        Telegram only needs the 200; up to ``CONCURRENT_UPDATES`` updates are then handled side by side.
+        Pending updates are still handled when the app stops (``Application.stop`` drains the queue).
+        """
+        await self.application.update_queue.put(Update.de_json(data, self.application.bot))
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every accepted update has been handled (tests and the bench use this)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        processor = self.application.update_processor
+        quiet = 0
+        while quiet < 3:  # several quiet looks in a row: an update may be between the queue and a handler
+            busy = self.backlog() or processor.current_concurrent_updates
+            quiet = 0 if busy else quiet + 1
+            if loop.time() > deadline:
+                raise TimeoutError("Telegram updates still being processed")
+            await asyncio.sleep(0.005)
+
+
+def _warm_up() -> None:
+    from hubdesk.engine.answerer import default_answerer
+    from hubdesk.i18n import load_catalogs
+
+    load_catalogs()
+    default_answerer()
 
 
 @asynccontextmanager
