@@ -292,6 +292,7 @@ def test_status_updates_are_acknowledged_and_ignored(wa: WA) -> None:
 def test_a_retried_delivery_is_answered_once(wa: WA) -> None:
     payload = text_payload("Як отримати BSN?", message_id="wamid.retried")
     first = wa.post(payload)
+    assert first.status_code == 200, first.text
     sent = len(wa.graph.messages)
     second = wa.post(payload)
     assert first.json()["messages"] == 1 and second.json()["messages"] == 0
