@@ -1,0 +1,223 @@
+"""Benchmark the Telegram webhook: updates per second through a real ``hubdesk run``, and its memory.
+
+Starts the fake Bot API server from the tests on 127.0.0.1, then ``hubdesk run`` as its own process (real
+uvicorn, webhook mode, TELEGRAM_API_BASE_URL pointing at the fake server), and posts Telegram updates to
+``POST /telegram/webhook`` as Telegram would: many visitors, a mix of questions in Ukrainian, Russian and
+Dutch, commands and button taps. The webhook answers 200 only after the update is handled and the reply
+went to the (fake) Bot API, so updates/second here is the whole path: secret check, dedupe, rate limit,
+the Dialog, the event, the reply. Nothing leaves 127.0.0.1.
+
+    .venv/bin/python bench/webhook_throughput.py [--updates 3000] [--concurrency 32] [--database sqlite|postgresql]
+
+PostgreSQL: a throw-away schema in HUBDESK_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import fake_telegram as tg  # noqa: E402
+
+SECRET = "bench-webhook-secret-0123456789abcdef"
+QUESTIONS = [
+    ("uk", "Як отримати BSN?"), ("ru", "как открыть счет в банке"), ("uk", "Скільки лефгельду я отримую?"),
+    ("uk", "Як записати дитину до школи?"), ("ru", "где найти семейного врача"), ("uk", "Привіт"),
+    ("uk", "Мені не платять зарплату"), ("ru", "как продлить документ"), ("nl", "Hoe vraag ik zorgtoeslag aan?"),
+    ("uk", "qwerty zxcv"), ("uk", "/help"), ("nl", "/menu"),
+]
+VISITORS = 600  # distinct chats; each stays well under the per-chat limit of 20 a minute
+
+
+def _die_with_parent() -> None:
+    """The server gets SIGTERM when the bench dies (a ^C or a timeout must not leave it running)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process in MB, from /proc."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def update_for(i: int, fake: tg.FakeBotApi) -> dict:
+    chat_id = 900_000_000 + i % VISITORS
+    if i % 10 == 9:
+        return tg.callback(fake.next_update_id(), "menu" if i % 20 == 9 else "c:work", chat_id=chat_id, lang="uk")
+    lang, text = QUESTIONS[i % len(QUESTIONS)]
+    return tg.message(fake.next_update_id(), text, chat_id=chat_id, lang=lang)
+
+
+async def fire(url: str, updates: list[dict], concurrency: int) -> tuple[list[float], int]:
+    """Post every update (retrying a 503 as Telegram would); the latencies to each 200, and the 503 count."""
+    import httpx
+
+    latencies: list[float] = []
+    busy = 0
+    queue: asyncio.Queue[dict] = asyncio.Queue()
+    for update in updates:
+        queue.put_nowait(update)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+        async def worker() -> None:
+            nonlocal busy
+            while not queue.empty():
+                update = queue.get_nowait()
+                start = time.perf_counter()
+                while True:
+                    response = await client.post(url, json=update,
+                                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+                    if response.status_code != 503:
+                        break
+                    busy += 1
+                    await asyncio.sleep(0.05)
+                latencies.append(time.perf_counter() - start)
+                assert response.status_code == 200, response.text
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, busy
+
+
+def wait_quiet(fake: tg.FakeBotApi, quiet: float = 1.0, timeout: float = 600) -> float:
+    """Wait until the bot has sent nothing for ``quiet`` seconds; the monotonic time of its last call."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        last = max((c.at for c in fake.calls), default=0.0)
+        if last and time.monotonic() - last > quiet:
+            return last
+        time.sleep(0.1)
+    raise RuntimeError("the bot did not finish")
+
+
+def run(database: str, updates: int, concurrency: int) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="hubdesk-bench-"))
+    schema = None
+    admin = None
+    if database == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        base = os.environ.get("HUBDESK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = pg_schema_url(base, schema)
+    port = free_port()
+    server = None
+    try:
+        with tg.running() as fake:
+            env = {
+                **os.environ,
+                "ENVIRONMENT": "development",
+                "HUBDESK_DATABASE_URL": url,
+                "HUBDESK_LOG_LEVEL": "WARNING",
+                "TELEGRAM_BOT_TOKEN": fake.token,
+                "TELEGRAM_API_BASE_URL": fake.url,
+                "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            }
+            for name in ("TELEGRAM_VOLUNTEER_CHAT_ID", "WHATSAPP_TOKEN"):
+                env.pop(name, None)
+            server = subprocess.Popen(
+                [str(ROOT / ".venv" / "bin" / "hubdesk"), "run", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                preexec_fn=_die_with_parent,
+            )
+            deadline = time.monotonic() + 60
+            while not fake.webhook_url:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("hubdesk run did not start: " + server.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+            idle_rss, _ = rss_mb(server.pid)
+            webhook = f"http://127.0.0.1:{port}/telegram/webhook"
+            asyncio.run(fire(webhook, [update_for(i, fake) for i in range(100)], concurrency))  # warm-up
+            wait_quiet(fake)
+            fake.clear()
+            batch = [update_for(i, fake) for i in range(updates)]
+            started = time.monotonic()
+            latencies, busy = asyncio.run(fire(webhook, batch, concurrency))
+            accepted = time.monotonic() - started
+            handled = wait_quiet(fake) - started
+            rss, peak = rss_mb(server.pid)
+            replies = len(fake.calls_to("sendMessage"))
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if admin is not None:
+            from sqlalchemy import text
+
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "database": database,
+        "updates": updates,
+        "concurrency": concurrency,
+        "accepted_per_second": round(updates / accepted, 1),
+        "answered_per_second": round(updates / handled, 1),
+        "busy_503": busy,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_ms": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1000, 1),
+        "replies_sent": replies,
+        "rss_idle_mb": round(idle_rss, 1),
+        "rss_after_mb": round(rss, 1),
+        "rss_peak_mb": round(peak, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    for database in databases:
+        result = run(database, args.updates, args.concurrency)
+        print(" ".join(f"{key}={value}" for key, value in result.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
