@@ -274,7 +274,19 @@ def test_an_oversized_body_is_refused_before_it_is_read(wa: WA) -> None:
 
 def test_deliveries_are_refused_when_whatsapp_is_not_configured(client: TestClient) -> None:
     body, headers = signed(text_payload("Привіт"))
-    assert client.post(URL, content=body, headers=headers).status_code == 403
+    assert client.post(URL, content=body, headers=headers).status_code == 403  # no app secret: fail closed
+
+
+def test_signed_deliveries_wait_when_whatsapp_cannot_answer(
+    wa_settings: Settings, app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WHATSAPP_TOKEN")
+    get_settings.cache_clear()
+    with TestClient(app) as client:
+        body, headers = signed(text_payload("Привіт"))
+        response = client.post(URL, content=body, headers=headers)
+    assert response.status_code == 503 and "WHATSAPP_TOKEN" in response.json()["detail"]
+    assert count(session, ProcessedUpdate) == 0  # Meta delivers it again once WhatsApp is configured
 
 
 # ---- statuses, dedupe, unsupported messages --------------------------------------------------------------

@@ -87,6 +87,9 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
     if not valid_signature(body, request.headers.get(SIGNATURE_HEADER), secret.get_secret_value() if secret else ""):
         log.warning("WhatsApp webhook: missing or bad %s, delivery refused", SIGNATURE_HEADER)
         return _error(403, f"missing or invalid {SIGNATURE_HEADER} signature")
+    if not get_settings().whatsapp_enabled or active_channel() is None:
+        # Signed by Meta but we could not answer (no token or phone number id): let Meta deliver it later.
+        return _error(503, "WhatsApp is not fully configured on this server (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID)")
     try:
         notification = parse_notification(json.loads(body))
     except (ValueError, PayloadError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
