@@ -185,7 +185,9 @@ def run_module(name: str, quick: bool, env: dict[str, str], adapter: str | None 
     seconds = time.perf_counter() - started
     marker = done.stdout.rfind("@@ROWS@@")
     if done.returncode != 0 or marker < 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        lines = done.stderr.strip().splitlines() or ["no output"]
+        errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Interrupt|Exit)\b", line)]
+        last = (errors or lines)[-1]
         return [], f"failed (exit {done.returncode}): {last[:200]}", seconds
     rows = json.loads(done.stdout[marker + len("@@ROWS@@"):])
     bad = [row for row in rows if not {"benchmark", "metric", "value", "unit"} <= row.keys()]
