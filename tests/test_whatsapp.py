@@ -603,6 +603,27 @@ def test_a_failure_while_handling_answers_503_and_the_retry_is_handled(
     assert "BSN" in "\n".join(texts(wa.graph.to(WA_ID)))
 
 
+def test_a_database_outage_is_503_so_meta_delivers_again(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.whatsapp import channel
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    real = channel.get_visitor
+    monkeypatch.setattr(channel, "get_visitor", down)
+    payload = text_payload("Привіт", message_id="wamid.outage")
+    response = wa.post(payload)
+    assert response.status_code == 503 and "again" in response.json()["detail"]
+    assert wa.graph.requests == []
+    assert count(wa.session, ProcessedUpdate, ProcessedUpdate.key == "wamid.outage") == 0  # not taken as seen
+
+    monkeypatch.setattr(channel, "get_visitor", real)  # the database is back: Meta's retry is answered
+    assert wa.post(payload).json()["messages"] == 1
+    assert wa.graph.to(WA_ID)
+
+
 def test_a_message_that_fails_twice_gets_an_apology_not_endless_retries(
     wa: WA, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,7 +96,11 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
         return _error(400, f"not a WhatsApp notification: {exc}")
     answered = 0
     for message in notification.messages:
-        accepted = await asyncio.to_thread(accept, message)
+        try:
+            accepted = await asyncio.to_thread(accept, message)
+        except Exception:  # the database is down: Meta keeps the message and delivers it again
+            log.exception("WhatsApp message could not be stored; Meta will deliver it again")
+            return _error(503, "the message could not be stored now; deliver it again later")
         if accepted is None:
             log.info("WhatsApp message already handled (a retry), skipped")
             continue

@@ -114,26 +114,45 @@ def accept(message: InboundMessage) -> Accepted | None:
     with Session(get_engine()) as session:
         if not _once(CHANNEL, message.message_id, session):
             return None
-        verdict = throttle.Verdict.ALLOW
-        if message.kind != "ignored":  # a reaction is not a message to answer, nor to count
-            limit = get_settings().HUBDESK_RATE_LIMIT_PER_MINUTE
-            verdict = throttle.hit(session=session, channel=CHANNEL, chat_key=message.wa_id, limit=limit)
-        before = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
-        previous = before.wa_last_inbound_at if before is not None else None
-        visitor = touch_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
-        visitor.wa_last_inbound_at = utcnow()  # every inbound message reopens the 24-hour window
-        language = visitor.language
-        waiting: tuple[Reply, ...] = ()
-        if previous is not None and not window_open(previous):
-            waiting = _waiting_replies(session, message.wa_id, previous + WINDOW)
-        session.commit()
-        ask = (
-            message.kind == "text"
-            and verdict is throttle.Verdict.ALLOW
-            and language is None
-            and _once(ASKED_LANGUAGE, _hashed(message.wa_id), session)
-        )
-        return Accepted(message, language, ask, waiting, verdict, previous)
+        try:
+            return _accept_claimed(session, message)
+        except Exception:
+            session.rollback()
+            _unclaim(message)  # so that Meta's retry is not taken for a duplicate
+            raise
+
+
+def _unclaim(message: InboundMessage) -> None:
+    try:
+        with session_scope() as session:
+            session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
+                col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == _key(message.message_id)))
+    except Exception:  # the database is down: then the claim most likely never reached it either
+        log.warning("could not release the claim of a WhatsApp message", exc_info=True)
+
+
+def _accept_claimed(session: Session, message: InboundMessage) -> Accepted:
+    """The claimed message's visitor, rate limit and waiting replies (one session, committed)."""
+    verdict = throttle.Verdict.ALLOW
+    if message.kind != "ignored":  # a reaction is not a message to answer, nor to count
+        limit = get_settings().HUBDESK_RATE_LIMIT_PER_MINUTE
+        verdict = throttle.hit(session=session, channel=CHANNEL, chat_key=message.wa_id, limit=limit)
+    before = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
+    previous = before.wa_last_inbound_at if before is not None else None
+    visitor = touch_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
+    visitor.wa_last_inbound_at = utcnow()  # every inbound message reopens the 24-hour window
+    language = visitor.language
+    waiting: tuple[Reply, ...] = ()
+    if previous is not None and not window_open(previous):
+        waiting = _waiting_replies(session, message.wa_id, previous + WINDOW)
+    session.commit()
+    ask = (
+        message.kind == "text"
+        and verdict is throttle.Verdict.ALLOW
+        and language is None
+        and _once(ASKED_LANGUAGE, _hashed(message.wa_id), session)
+    )
+    return Accepted(message, language, ask, waiting, verdict, previous)
 
 
 def release(accepted: Accepted) -> bool:
@@ -145,9 +164,8 @@ def release(accepted: Accepted) -> bool:
     message = accepted.message
     if not _once(FAILED_ONCE, message.message_id):
         return False
+    _unclaim(message)
     with session_scope() as session:
-        session.exec(delete(ProcessedUpdate).where(  # type: ignore[call-overload]
-            col(ProcessedUpdate.source) == CHANNEL, col(ProcessedUpdate.key) == _key(message.message_id)))
         if accepted.waiting:  # the retry must find the replies still waiting
             visitor = get_visitor(session=session, channel=CHANNEL, chat_key=message.wa_id)
             if visitor is not None:
