@@ -219,14 +219,15 @@ async def test_long_answer_is_split_with_buttons_on_the_last_part(bot: Harness, 
 async def test_flood_control_429_is_retried_without_losing_the_reply(bot: Harness) -> None:
     bot.fake.fail_next("sendMessage", status=429, retry_after=1)
     sent = await bot.say(VISITOR, "/help")
-    assert len(sent) == 1
-    assert len(bot.fake.calls_to("sendMessage", failed=True)) == 1
+    assert len(sent) == 1 and "/privacy" in sent[0]["text"]  # the reply itself, not an apology
+    failed = bot.fake.calls_to("sendMessage", failed=True)
+    assert len(failed) == 1 and failed[0]["text"] == sent[0]["text"]
 
 
 async def test_server_errors_are_retried(bot: Harness) -> None:
     bot.fake.fail_next("sendMessage", status=502, retry_after=None, times=2)
     sent = await bot.say(VISITOR, "/help")
-    assert len(sent) == 1
+    assert len(sent) == 1 and "/privacy" in sent[0]["text"]
     assert len(bot.fake.calls_to("sendMessage", failed=True)) == 2
 
 

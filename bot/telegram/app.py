@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 
@@ -49,6 +50,9 @@ START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is
 def build_application(settings: Settings) -> Application:
     """The bot with every handler registered; not started."""
     assert settings.TELEGRAM_BOT_TOKEN is not None
+    # PTB 22 is moving time periods (RetryAfter.retry_after, ...) from int seconds to timedelta and warns on
+    # every flood-control error until one opts in; opt in (send.retry_after_seconds reads either form).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     root = settings.TELEGRAM_API_BASE_URL.rstrip("/")
     builder = (
         Application.builder()
