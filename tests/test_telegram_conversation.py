@@ -174,6 +174,8 @@ async def test_group_answers_only_when_addressed(bot: Harness) -> None:
     group = -100777
     assert await bot.say(group, "как открыть счет в банке", user_id=42, chat_type="supergroup") == []
     assert await bot.say(group, None, user_id=42, chat_type="supergroup", extra=tg.STICKER) == []
+    assert await bot.say(group, "/help@some_other_bot", user_id=42, chat_type="supergroup") == []
+    assert await bot.say(group, f"/help@{tg.BOT_USERNAME}", user_id=42, chat_type="supergroup")
     mentioned = await bot.say(group, f"@{tg.BOT_USERNAME} как открыть счет в банке", user_id=42,
                               chat_type="supergroup")
     assert "рахунок" in mentioned[-1]["text"]

@@ -181,3 +181,18 @@ async def test_group_post_survives_flood_control(bot: Harness) -> None:
     post = (await group_posts(bot, 1))[0]
     assert "🚨" in post["text"]
     assert len(bot.fake.calls_to("sendMessage", failed=True)) == 1
+
+
+async def test_the_group_can_read_dutch(settings: Settings, engine, bot_api: FakeBotApi, monkeypatch) -> None:
+    monkeypatch.setenv("TELEGRAM_VOLUNTEER_LANGUAGE", "nl")
+    configure(monkeypatch, bot_api, webhook=True)
+    async with webhook_harness(bot_api) as bot:
+        await bot.tap(VISITOR, "l:nl", lang="nl")
+        sent = await bot.say(VISITOR, "ik wil niet meer leven", lang="nl")
+        assert "112" in sent[0]["text"]
+        post = (await group_posts(bot, 1))[0]
+        assert post["text"].startswith("🚨 <b>DRINGEND</b> · <b>Casus")
+        assert "Nederlands" in post["text"] and "ik wil niet meer leven" in post["text"]
+        await volunteer_says(bot, "Ik bel je zo, blijf in de buurt van je telefoon.", post)
+        relayed = await bot.fake.wait_for(lambda: [m for m in bot.fake.sent(VISITOR) if "Ik bel je zo" in m["text"]])
+        assert "vrijwilliger" in relayed[0]["text"].lower()

@@ -79,8 +79,9 @@ async def reply(update: Update, context: Context, replies: list[Reply]) -> None:
 def addressed(message: Message, bot: Bot) -> bool:
     """In a group the bot speaks only when spoken to: a command, an @mention, or a reply to the bot."""
     text = message.text or message.caption or ""
-    if text.startswith("/"):
-        return True  # CommandHandler checks that a /command@name names this bot
+    if text.startswith("/"):  # "/help" is for every bot in the group; "/help@other_bot" is not for us
+        _, _, name = text.split(maxsplit=1)[0].partition("@")
+        return not name or name.lower() == (bot.username or "").lower()
     if message.reply_to_message and message.reply_to_message.from_user:
         if message.reply_to_message.from_user.id == bot.id:
             return True
