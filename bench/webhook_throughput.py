@@ -57,13 +57,17 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process in MB, from /proc."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+    """(resident now, peak resident) in MB of a process and its children (uvicorn's workers), from /proc."""
+    now = peak = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for each in [pid, *map(int, children)]:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key == "VmRSS":
+                now += int(rest.split()[0]) / 1024
+            elif key == "VmHWM":
+                peak += int(rest.split()[0]) / 1024
+    return now, peak
 
 
 def pg_schema_url(base: str, schema: str) -> str:
@@ -123,7 +127,15 @@ def wait_quiet(fake: tg.FakeBotApi, quiet: float = 1.0, timeout: float = 600) ->
     raise RuntimeError("the bot did not finish")
 
 
-def run(database: str, updates: int, concurrency: int) -> dict:
+def server_command(port: int, workers: int) -> list[str]:
+    """``hubdesk run``; with several workers, uvicorn's own multi-process mode on the same app factory."""
+    if workers == 1:
+        return [str(ROOT / ".venv" / "bin" / "hubdesk"), "run", "--host", "127.0.0.1", "--port", str(port)]
+    return [str(ROOT / ".venv" / "bin" / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+
+
+def run(database: str, updates: int, concurrency: int, workers: int = 1) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="hubdesk-bench-"))
     schema = None
     admin = None
@@ -154,8 +166,13 @@ def run(database: str, updates: int, concurrency: int) -> dict:
             }
             for name in ("TELEGRAM_VOLUNTEER_CHAT_ID", "WHATSAPP_TOKEN"):
                 env.pop(name, None)
+            if workers > 1:
+                from hubdesk.db import upgrade_to_head
+
+                upgrade_to_head(url)  # hubdesk run does this itself
+                env["PYTHONPATH"] = str(ROOT)
             server = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "hubdesk"), "run", "--host", "127.0.0.1", "--port", str(port)],
+                server_command(port, workers),
                 env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 preexec_fn=_die_with_parent,
             )
@@ -164,6 +181,7 @@ def run(database: str, updates: int, concurrency: int) -> dict:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("hubdesk run did not start: " + server.stderr.read().decode()[-2000:])
                 time.sleep(0.1)
+            time.sleep(1.0 if workers == 1 else 5.0)  # every worker has set the webhook and warmed up
             idle_rss, _ = rss_mb(server.pid)
             webhook = f"http://127.0.0.1:{port}/telegram/webhook"
             asyncio.run(fire(webhook, [update_for(i, fake) for i in range(100)], concurrency))  # warm-up
@@ -193,6 +211,7 @@ def run(database: str, updates: int, concurrency: int) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "database": database,
+        "workers": workers,
         "updates": updates,
         "concurrency": concurrency,
         "accepted_per_second": round(updates / accepted, 1),
@@ -212,10 +231,11 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (>1: uvicorn --workers)")
     args = parser.parse_args()
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for database in databases:
-        result = run(database, args.updates, args.concurrency)
+        result = run(database, args.updates, args.concurrency, args.workers)
         print(" ".join(f"{key}={value}" for key, value in result.items()), flush=True)
 
 
