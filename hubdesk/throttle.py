@@ -75,9 +75,18 @@ def first_delivery(*, session: Session, source: str, key: str) -> bool:
     return True
 
 
-def prune_processed(*, session: Session, now: datetime | None = None) -> int:
-    """Forget delivery ids older than ``PROCESSED_KEEP``; returns how many rows went."""
-    cutoff = (now or clock()) - PROCESSED_KEEP
-    result = session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.created_at) < cutoff))
+def prune(*, session: Session, sources: tuple[str, ...], now: datetime | None = None) -> int:
+    """Forget delivery ids of ``sources`` older than ``PROCESSED_KEEP`` and every expired rate-limit window.
+
+    Only the given sources: other channels keep long-lived "done once" markers in the same table.
+    Returns how many delivery ids went.
+    """
+    now = now or clock()
+    result = session.execute(
+        delete(ProcessedUpdate).where(
+            col(ProcessedUpdate.source).in_(sources), col(ProcessedUpdate.created_at) < now - PROCESSED_KEEP
+        )
+    )
+    session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < now - WINDOW_KEEP))
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

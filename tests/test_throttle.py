@@ -40,9 +40,11 @@ def test_first_delivery_once(session: Session, monkeypatch: pytest.MonkeyPatch) 
     assert throttle.first_delivery(session=session, source="telegram", key="42") is True
     assert throttle.first_delivery(session=session, source="telegram", key="42") is False
     assert throttle.first_delivery(session=session, source="whatsapp", key="42") is True
+    throttle.hit(session=session, channel="telegram", chat_key="1", limit=20)
     at(NOON + throttle.PROCESSED_KEEP + timedelta(hours=1), monkeypatch)
-    assert throttle.prune_processed(session=session) == 2
-    assert session.exec(select(ProcessedUpdate)).first() is None
+    assert throttle.prune(session=session, sources=("telegram",)) == 1
+    assert [(r.source, r.key) for r in session.exec(select(ProcessedUpdate))] == [("whatsapp", "42")]
+    assert session.exec(select(RateLimitWindow)).first() is None
 
 
 def test_both_fail_open_without_a_database(tmp_path) -> None:

@@ -45,6 +45,7 @@ POOL_TIMEOUT = 10.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
 START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
+PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of old update ids and rate-limit windows
 
 
 def build_application(settings: Settings) -> Application:
@@ -129,6 +130,7 @@ class TelegramChannel:
         self.application = build_application(settings)
         self.running = False
         self._retry: asyncio.Task[None] | None = None
+        self._pruner: asyncio.Task[None] | None = None
         self.group: volunteers.VolunteerGroup | None = None
         if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
             self.group = volunteers.VolunteerGroup(
@@ -149,6 +151,7 @@ class TelegramChannel:
         # Build the answerer and load the catalogs once, before the first update: otherwise the first burst
         # of updates builds the (unlocked, cached) answerer in several worker threads at once.
         await asyncio.to_thread(_warm_up)
+        self._pruner = asyncio.create_task(_prune_hourly(), name="telegram-prune")
         relay.register_sender("telegram", self.send_to_visitor)
         if self.group is not None:
             self.group.start()
@@ -197,10 +200,11 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop polling and processing; the webhook stays set (another process may still serve it)."""
-        if self._retry is not None:
-            self._retry.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._retry
+        for task in (self._retry, self._pruner):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         relay.senders.pop("telegram", None)
         if self.group is not None:
             if self.group.on_case_notice in relay.listeners:
@@ -239,6 +243,23 @@ class TelegramChannel:
             if loop.time() > deadline:
                 raise TimeoutError("Telegram updates still being processed")
             await asyncio.sleep(0.005)
+
+
+async def _prune_hourly() -> None:
+    """Drop Telegram update ids past their retry window and expired rate-limit rows (they hold chat ids)."""
+    from hubdesk import throttle
+    from hubdesk.db import session_scope
+
+    def prune() -> int:
+        with session_scope() as session:
+            return throttle.prune(session=session, sources=("telegram",))
+
+    while True:
+        try:
+            await asyncio.to_thread(prune)
+        except Exception:  # the database may be down for a while; try again next time
+            log.warning("could not prune old Telegram update ids", exc_info=True)
+        await asyncio.sleep(PRUNE_INTERVAL)
 
 
 def _warm_up() -> None:
