@@ -15,7 +15,7 @@ from hubdesk.settings import Settings
 from hubdesk.users import create_user
 from tests import fake_telegram as tg
 from tests.fake_telegram import FakeBotApi
-from tests.telegram_harness import VOLUNTEERS, Harness, configure, webhook_harness
+from tests.telegram_harness import VOLUNTEERS, Harness, buttons, configure, webhook_harness
 
 VISITOR = 5552002
 VOLUNTEER = 7770001
@@ -196,3 +196,29 @@ async def test_the_group_can_read_dutch(settings: Settings, engine, bot_api: Fak
         await volunteer_says(bot, "Ik bel je zo, blijf in de buurt van je telefoon.", post)
         relayed = await bot.fake.wait_for(lambda: [m for m in bot.fake.sent(VISITOR) if "Ik bel je zo" in m["text"]])
         assert "vrijwilliger" in relayed[0]["text"].lower()
+
+
+async def test_ask_a_volunteer_button_then_cancel(bot: Harness, engine) -> None:
+    await bot.tap(VISITOR, "l:uk")
+    unsure = await bot.say(VISITOR, "у меня проблема с арендодателем, он не возвращает залог", lang="ru")
+    assert ("Запитати волонтера", "volunteer") in [b for m in unsure for b in buttons(m)]
+    handed = await bot.tap(VISITOR, "volunteer")
+    assert ("Скасувати моє питання", "cancel") in buttons(handed[-1])
+    post = (await group_posts(bot, 1))[0]
+    assert "залог" in post["text"]  # the remembered question went with the case
+    withdrawn = await bot.tap(VISITOR, "cancel")
+    assert "скасовано" in withdrawn[-1]["text"]
+    await bot.fake.wait_for(lambda: any("відкликав" in m["text"] for m in bot.fake.sent(VOLUNTEERS)))
+    with Session(engine) as session:
+        assert session.exec(select(Case)).one().status == "closed"
+
+
+async def test_forget_withdraws_the_case_and_erases_it(bot: Harness, engine) -> None:
+    case_id, _ = await open_case(bot)
+    await bot.say(VISITOR, "/forget", lang="ru")
+    await bot.fake.wait_for(lambda: any("відкликав" in m["text"] for m in bot.fake.sent(VOLUNTEERS)))
+    with Session(engine) as session:
+        case = session.get(Case, case_id)
+        assert case.status == "closed" and case.chat_key is None
+        assert all(m.text is None for m in session.exec(select(CaseMessage).where(CaseMessage.case_id == case_id)))
+        assert session.exec(select(VolunteerPost).where(VolunteerPost.case_id == case_id)).first() is None

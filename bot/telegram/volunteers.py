@@ -168,7 +168,8 @@ class VolunteerGroup:
         if notice.kind != "opened":
             reply_to = await asyncio.to_thread(_first_post, self.chat_id, notice.case_id)
         sent = await send_replies(self.bot, self.chat_id, [Reply(post_text(notice, self.lang))], reply_to=reply_to)
-        await asyncio.to_thread(_store_posts, self.chat_id, [m.message_id for m in sent], notice.case_id)
+        if notice.kind != "cancelled":  # after a withdrawal or "forget me" nothing may lead back to the case
+            await asyncio.to_thread(_store_posts, self.chat_id, [m.message_id for m in sent], notice.case_id)
 
     async def say(self, text: str, reply_to: int) -> None:
         await send_replies(self.bot, self.chat_id, [Reply(text)], reply_to=reply_to)
