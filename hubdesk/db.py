@@ -31,13 +31,15 @@ def make_engine(url: str) -> Engine:
     """A new engine for ``url``: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL via psycopg."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,  # an SQL error in a log must not quote a visitor's text or chat id
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)  # no personal data in SQL errors
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

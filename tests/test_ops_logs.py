@@ -97,3 +97,22 @@ async def test_no_visitor_text_at_info_when_a_write_fails(
     await conversation.handle_button("telegram", CHAT, ButtonAction.VOLUNTEER)
     assert any(r.levelno >= logging.WARNING for r in caplog.records)
     assert leaks(caplog) == []
+
+
+def test_database_errors_in_logs_do_not_quote_their_parameters(
+    caplog: pytest.LogCaptureFixture, engine: Engine
+) -> None:
+    """SQL errors carry the statement's parameters (a chat id, a text) unless the engine hides them."""
+    from sqlmodel import Session
+
+    from hubdesk import throttle
+
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE rate_limit_windows"))
+    caplog.set_level(logging.DEBUG)
+    with Session(engine) as session:
+        verdict = throttle.hit(session=session, channel="telegram", chat_key=CHAT, limit=5)
+    assert verdict is throttle.Verdict.ALLOW  # fails open
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info]
+    assert logged, "the failure was logged with its traceback"
+    assert leaks(caplog) == []
