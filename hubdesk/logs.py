@@ -58,6 +58,17 @@ class ErrorCounter(logging.Handler):
             return dict(self._counts)
 
 
+class AccessLogScrubber(logging.Filter):
+    """uvicorn's access lines without the client's address and without query strings: a web-chat poll carries
+    the visitor's session id in its query, and an IP address is personal data too. Method, path and status stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            _client, method, path, version, status = record.args
+            record.args = ("-", method, str(path).split("?", 1)[0], version, status)
+        return True
+
+
 error_counter = ErrorCounter()  # process-wide on purpose: it counts this process's errors
 PROCESS_LABEL = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -84,6 +95,9 @@ def configure_logging(level: str | int | None = None, fmt: str | None = None) ->
     handler._hubdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     install_error_counter()
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessLogScrubber) for f in access.filters):
+        access.addFilter(AccessLogScrubber())
     root.setLevel(level.upper() if isinstance(level, str) else level)
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

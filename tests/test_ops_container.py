@@ -128,6 +128,9 @@ def test_the_container_command_migrates_serves_and_passes_its_healthcheck(image:
             time.sleep(0.3)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as response:
             ready = __import__("json").load(response)
+        poll = f"http://127.0.0.1:{port}/api/v1/chat/updates?session=Visitor-Session-0042"
+        with urllib.request.urlopen(poll, timeout=10) as response:
+            assert response.status == 200
         assert ready["status"] == "ready"
         assert ready["checks"]["knowledge_base"]["articles"] > 10
         assert ready["checks"]["migrations"]["ok"] is True
@@ -137,5 +140,7 @@ def test_the_container_command_migrates_serves_and_passes_its_healthcheck(image:
         log.close()
     lines = (image["root"] / "server.log").read_text().splitlines()
     assert any('"logger": "uvicorn.access"' in line and "/readyz" in line for line in lines), lines[-5:]
+    polls = [line for line in lines if "/api/v1/chat/updates" in line]
+    assert polls and not any("Visitor-Session-0042" in line or "127.0.0.1:" in line for line in polls), polls
     # the start script's own command line, for the record
     assert shlex.split(start.read_text().splitlines()[-1])[:3] == ["exec", "hubdesk", "run"]
