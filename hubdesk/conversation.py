@@ -102,8 +102,6 @@ def _touch(session: Session, channel: str, chat_key: str) -> Prefs:
 def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Prefs) -> Event:
     """Write the one event of this question, count the visitor for the month, and catch up on old events."""
     data = _event_data(visitor.channel, result, prefs)
-    if len(events.pending_events):
-        events.pending_events.flush(session=session)
     visitors.count_visitor(
         session=session,
         channel=visitor.channel,
@@ -112,7 +110,10 @@ def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Pre
         day=data.day,
         visitor=visitor,
     )
-    return events.record_event(session=session, data=data)
+    event = events.record_event(session=session, data=data)
+    if len(events.pending_events):  # after the commit: a failing catch-up cannot undo this message's work
+        events.pending_events.flush(session=session)
+    return event
 
 
 def outcome_of(result: DialogResult) -> Outcome:
