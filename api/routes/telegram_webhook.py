@@ -9,7 +9,6 @@ bot and answered with 200 at once; when too many wait already, the answer is 503
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -17,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from hubdesk import throttle
 from hubdesk.settings import get_settings
@@ -59,8 +59,8 @@ async def telegram_webhook(
         raise HTTPException(status_code=503, detail="The bot is starting; Telegram will retry.")
     if channel.backlog() >= MAX_BACKLOG:
         raise HTTPException(status_code=503, detail="The bot is busy; Telegram will retry.")
-    try:
-        first = await asyncio.to_thread(_first_delivery, update_id)
+    try:  # FastAPI's thread pool, not the bot's: accepting must not queue behind updates being processed
+        first = await run_in_threadpool(_first_delivery, update_id)
     except Exception:  # the database is down: answering twice beats not answering
         log.warning("update de-duplication unavailable; processing update %s", update_id, exc_info=True)
         first = True
