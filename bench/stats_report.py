@@ -39,14 +39,15 @@ BATCH = 20_000
 OUTCOMES = ["answered"] * 6 + ["choices", "unanswered", "escalated", "greeting", "crisis"]
 
 
-def rows(n: int, seed: int = 4) -> list[dict]:
-    rnd = random.Random(seed)
+def rows(n: int, start: int, total: int) -> list[dict]:
+    """Events ``start`` .. ``start + n`` of ``total``, in day order: events are written as questions arrive."""
+    rnd = random.Random(start)
     hubs = ["example", "north", "south"]
     out = []
-    for _ in range(n):
+    for index in range(start, start + n):
         outcome = rnd.choice(OUTCOMES)
         out.append({
-            "day": FIRST_DAY + timedelta(days=rnd.randrange(DAYS)),
+            "day": FIRST_DAY + timedelta(days=index * DAYS // total),
             "hub_id": rnd.choice(hubs),
             "channel": rnd.choice(("telegram", "telegram", "whatsapp", "webchat")),
             "language": rnd.choice(("uk", "uk", "ru", "nl", "en")),
@@ -64,7 +65,7 @@ def fill(url: str, total: int) -> float:
     started = time.perf_counter()
     with engine.begin() as connection:
         for offset in range(0, total, BATCH):
-            connection.execute(insert(Event), rows(min(BATCH, total - offset), seed=offset))
+            connection.execute(insert(Event), rows(min(BATCH, total - offset), offset, total))
     if url.startswith("postgresql"):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE events"))
