@@ -57,7 +57,7 @@ for database in ["sqlite"] + (["postgresql"] if os.environ.get("HUBDESK_BENCH_PG
     label = f"Telegram webhook, `hubdesk run` ({database}, {r.get('updates', '?'):,} updates, " \\
             f"{r.get('concurrency', '?')} at once)"
     for key, value in r.items():  # every number it reports, named by its key (its format is its own)
-        if key in ("database", "updates", "concurrency") or isinstance(value, bool) \\
+        if key in ("database", "updates", "concurrency", "workers") or isinstance(value, bool) \\
                 or not isinstance(value, int | float):
             continue
         unit = next((u for suffix, u in UNITS if key.endswith(suffix)), "")
