@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
@@ -150,6 +151,7 @@ class TelegramChannel:
         """Start now if Telegram answers; otherwise keep trying in the background (the app runs anyway)."""
         # Build the answerer and load the catalogs once, before the first update: otherwise the first burst
         # of updates builds the (unlocked, cached) answerer in several worker threads at once.
+        _enough_threads()
         await asyncio.to_thread(_warm_up)
         self._pruner = asyncio.create_task(_prune_hourly(), name="telegram-prune")
         relay.register_sender("telegram", self.send_to_visitor)
@@ -260,6 +262,17 @@ async def _prune_hourly() -> None:
         except Exception:  # the database may be down for a while; try again next time
             log.warning("could not prune old Telegram update ids", exc_info=True)
         await asyncio.sleep(PRUNE_INTERVAL)
+
+
+def _enough_threads() -> None:
+    """Give the loop's default executor a thread per concurrently handled update.
+
+    Each update does its database work through ``asyncio.to_thread``; asyncio's default pool has only
+    cores + 4 threads, so on a 2-core machine 16 updates would queue for 6 threads while they mostly wait
+    for the database (PostgreSQL) or for each other (SQLite).
+    """
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=CONCURRENT_UPDATES + 4, thread_name_prefix="hubdesk"))
 
 
 def _warm_up() -> None:
