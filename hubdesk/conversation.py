@@ -141,7 +141,7 @@ def outcome_of(result: DialogResult) -> Outcome:
 def _event_data(channel: str, result: DialogResult, prefs: Prefs) -> events.EventData:
     outcome = outcome_of(result)
     return events.EventData(
-        day=utcnow().date(),
+        day=events.today(),
         hub_id=prefs.hub_id or get_settings().HUBDESK_DEFAULT_HUB,
         channel=channel,
         language=(result.language or "unknown")[:8],

@@ -11,7 +11,9 @@ import logging
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +23,22 @@ from hubdesk.models import Event, Outcome
 
 log = logging.getLogger(__name__)
 
+STATS_TIMEZONE = "Europe/Amsterdam"  # the hubs' day: a question at 00:30 in Utrecht counts for that day
 PENDING_LIMIT = 1000  # about a day of questions for a busy hub; beyond that the oldest are dropped (and logged)
+
+
+@lru_cache(maxsize=1)
+def _zone() -> tzinfo:
+    try:
+        return ZoneInfo(STATS_TIMEZONE)
+    except ZoneInfoNotFoundError:  # no time-zone database in this image: UTC is off by an hour or two
+        log.warning("time zone %s unknown (install tzdata); events are dated in UTC", STATS_TIMEZONE)
+        return UTC
+
+
+def today() -> date:
+    """The date an event is recorded under: today in the Netherlands."""
+    return datetime.now(_zone()).date()
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ async def test_a_conversation_shows_up_in_the_report(engine, session: Session) -
     """End to end: questions through the conversation, a case answered by a volunteer, then the report."""
     from bot.messages import Incoming
     from hubdesk import cases, conversation
-    from hubdesk.models import utcnow
+    from hubdesk.events import today
     from hubdesk.users import create_user
     from hubdesk.visitors import month_of
 
@@ -128,7 +128,7 @@ async def test_a_conversation_shows_up_in_the_report(engine, session: Session) -
     [case] = session.exec(select(Case)).all()
     cases.reply(session=session, case_id=case.id, text="Добрий день!", user=volunteer)
 
-    r = monthly_report(session=session, month=month_of(utcnow().date()))
+    r = monthly_report(session=session, month=month_of(today()))
     assert r.outcomes["answered"] == 3 and r.outcomes["escalated"] == 1
     assert (r.cases_opened, r.cases_replied) == (1, 1)
     assert r.median_first_reply_minutes is not None and r.median_first_reply_minutes < 1

@@ -25,6 +25,7 @@ HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub
 
 def resolve(user: User, month: str, hub: str | None) -> tuple[str, str | None]:
     """Check the month and hub of a request and apply the user's hub limit; 4xx with a reason otherwise."""
+    hub = hub or None  # "?hub=" means every hub the user may see
     try:
         month = parse_month(month)
     except MonthError as exc:
