@@ -336,10 +336,10 @@ def bot_post(message_id: int, chat_id: int, text: str = "") -> dict[str, Any]:
 
 def callback(
     update_id: int, data: str, *, chat_id: int, user_id: int | None = None, lang: str | None = "uk",
-    message_id: int = 1,
+    message_id: int = 1, markup: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A button tap on one of the bot's messages."""
-    return {
+    """A button tap on one of the bot's messages (``markup``: that message's inline keyboard)."""
+    update = {
         "update_id": update_id,
         "callback_query": {
             "id": f"cq{update_id}",
@@ -350,6 +350,9 @@ def callback(
                         "from": BOT_USER, "text": "..."},
         },
     }
+    if markup is not None:
+        update["callback_query"]["message"]["reply_markup"] = markup
+    return update
 
 
 STICKER = {"sticker": {"file_id": "st1", "file_unique_id": "st1u", "type": "regular", "width": 512, "height": 512,

@@ -251,3 +251,19 @@ async def test_database_outage_does_not_stop_answers(bot: Harness, monkeypatch, 
     get_settings.cache_clear()
     sent = await bot.say(VISITOR, "как открыть счет в банке", lang="ru")
     assert "рахунок" in sent[-1]["text"]
+
+
+async def test_a_vote_takes_the_vote_buttons_off_the_answer(bot: Harness, engine) -> None:
+    await bot.tap(VISITOR, "l:uk")
+    answer = (await bot.say(VISITOR, "как открыть счет в банке", lang="ru"))[-1]
+    vote = next(data for _, data in buttons(answer) if data.startswith("f:") and data.endswith(":0"))
+    update = tg.callback(bot.fake.next_update_id(), vote, chat_id=VISITOR, message_id=answer["_message_id"],
+                         markup=answer["reply_markup"])
+    thanks = await bot.send(update)
+    assert "Дякуємо" in thanks[-1]["text"]
+    edited = bot.fake.calls_to("editMessageReplyMarkup")
+    assert len(edited) == 1 and edited[0]["message_id"] == answer["_message_id"]
+    left = [b["callback_data"] for row in edited[0]["reply_markup"]["inline_keyboard"] for b in row]
+    assert left == ["volunteer", "menu"]
+    with Session(engine) as session:
+        assert session.get(Event, int(vote.split(":")[1])).helpful is False

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from sqlmodel import Session
-from telegram import Bot, CallbackQuery, Message, MessageEntity, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -218,7 +218,25 @@ async def tap(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     await _answer_query(query)
-    await _button(update, context, query.data or ButtonAction.MENU)
+    action = query.data or ButtonAction.MENU
+    if action.startswith((ButtonAction.FEEDBACK, ButtonAction.LANGUAGE)):
+        await _retire_buttons(query, ButtonAction.FEEDBACK if action.startswith(ButtonAction.FEEDBACK)
+                              else ButtonAction.LANGUAGE)
+    await _button(update, context, action)
+
+
+async def _retire_buttons(query: CallbackQuery, prefix: str) -> None:
+    """Take answered one-time buttons (a vote, a language choice) off the message they were tapped on."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    if message is None or markup is None:
+        return
+    rows = [[b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard]
+    kept = InlineKeyboardMarkup([row for row in rows if row])
+    try:
+        await with_retries(lambda: query.edit_message_reply_markup(kept), what="editMessageReplyMarkup")
+    except TelegramError as exc:  # too old to edit, or already edited: the answer matters more
+        log.info("could not take the buttons off a message: %s", exc)
 
 
 async def _button(update: Update, context: Context, action: str) -> None:
