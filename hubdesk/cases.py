@@ -69,6 +69,7 @@ TRANSITIONS: dict[str, dict[CaseStatus, CaseStatus]] = {
 }
 REPLY_LANGUAGES = ("uk", "nl", "en")
 MAX_TEXT = 4000  # one Telegram message; longer visitor texts are cut, volunteers' replies are refused (422)
+LAST_QUESTION_KEPT = timedelta(days=1)  # a remembered question waits this long for an "Ask a volunteer" tap
 
 
 class CaseError(Exception):
@@ -484,8 +485,8 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
 
     The retention period (HUBDESK_CASE_RETENTION_DAYS, 30 by default) lets a visitor come back to a closed
     question for a while, and is short enough that nothing lingers. The case row stays without text or
-    route, for response-time statistics. Web-chat messages nobody fetched and remembered unanswered
-    questions of visitors not seen for that long go too.
+    route, for response-time statistics. Web-chat messages nobody fetched go too, and a visitor's remembered
+    last question once they have been silent for a day.
     """
     now = now or utcnow()
     days = get_settings().HUBDESK_CASE_RETENTION_DAYS if retention_days is None else retention_days
@@ -496,9 +497,10 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
     ids = [case_id for case_id in session.exec(query).all() if case_id is not None]
     _erase(session, ids, now)
     session.execute(delete(WebchatOutbox).where(col(WebchatOutbox.created_at) < cutoff))
+    # The last question only serves an "Ask a volunteer" tap soon after the answer: a day is plenty.
     session.execute(
         update(Visitor)
-        .where(col(Visitor.last_seen_at) < cutoff, col(Visitor.last_question).is_not(None))
+        .where(col(Visitor.last_seen_at) < now - LAST_QUESTION_KEPT, col(Visitor.last_question).is_not(None))
         .values(last_question=None)
     )
     session.commit()

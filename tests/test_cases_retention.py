@@ -161,3 +161,15 @@ async def test_background_jobs_start_and_stop_with_the_app(engine: Engine) -> No
     await jobs.stop_background_jobs(app)
     assert task.cancelled()
     assert app.state.background_jobs == []
+
+
+def test_a_remembered_question_is_kept_for_one_day_only(session: Session) -> None:
+    for key, hours in (("quiet-visitor", 30), ("active-visitor", 2)):
+        session.add(Visitor(channel="telegram", chat_key=key, language="uk",
+                            last_seen_at=NOW - timedelta(hours=hours), last_question=f"question of {key}"))
+    session.commit()
+
+    cases.purge(session=session, now=NOW)
+
+    remembered = dict(session.exec(select(Visitor.chat_key, Visitor.last_question)).all())
+    assert remembered == {"quiet-visitor": None, "active-visitor": "question of active-visitor"}
