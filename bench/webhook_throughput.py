@@ -138,11 +138,9 @@ def wait_quiet(fake: tg.FakeBotApi, quiet: float = 1.0, timeout: float = 600) ->
 
 
 def server_command(port: int, workers: int) -> list[str]:
-    """``hubdesk run``; with several workers, uvicorn's own multi-process mode on the same app factory."""
-    if workers == 1:
-        return [str(ROOT / ".venv" / "bin" / "hubdesk"), "run", "--host", "127.0.0.1", "--port", str(port)]
-    return [str(ROOT / ".venv" / "bin" / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    """``hubdesk run`` itself, with ``--workers`` for several processes."""
+    return [str(ROOT / ".venv" / "bin" / "hubdesk"), "run", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers)]
 
 
 def run(database: str, updates: int, concurrency: int, workers: int = 1) -> dict:

@@ -77,10 +77,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from api.main import create_app
     from hubdesk.db import upgrade_to_head
 
+    settings = get_settings()
+    if args.workers > 1 and settings.telegram_enabled and not settings.telegram_webhook_mode:
+        print("hubdesk run: --workers needs Telegram webhook mode (only one process may poll)", file=sys.stderr)
+        return 2
     upgrade_to_head()  # the schema is at head before the first request (a no-op when it already is)
     # log_config=None: uvicorn's loggers go through our root handler (JSON when HUBDESK_LOG_FORMAT=json).
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None,
-                log_level=get_settings().HUBDESK_LOG_LEVEL.lower())
+    options = {"host": args.host, "port": args.port, "log_config": None,
+               "log_level": settings.HUBDESK_LOG_LEVEL.lower()}
+    if args.workers > 1:  # separate processes share nothing but the database (see docs/operations.md)
+        uvicorn.run("api.main:create_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(), **options)
     return 0
 
 
@@ -102,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start HubDesk")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1, help="processes (webhook mode only); default 1")
     run.set_defaults(func=cmd_run)
 
     for name in COMMAND_MODULES:

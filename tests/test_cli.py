@@ -75,3 +75,16 @@ def test_kb_check_fails_on_a_broken_file(tmp_path, monkeypatch, capsys):
         get_settings.cache_clear()
     out = capsys.readouterr().out
     assert "work-without-permit.yaml" in out and "not valid YAML" in out
+
+
+def test_run_refuses_several_workers_when_telegram_polls(monkeypatch, capsys):
+    from hubdesk.settings import get_settings
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["run", "--workers", "2"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "webhook mode" in capsys.readouterr().err
