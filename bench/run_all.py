@@ -1,6 +1,6 @@
 """Run every benchmark under bench/ and print one markdown table, with the date and the machine.
 
-    .venv/bin/python bench/run_all.py                 # the full run (several minutes)
+    python bench/run_all.py                 # the full run (several minutes; .venv is used)
     .venv/bin/python bench/run_all.py --quick         # smaller inputs, for a smoke test
     .venv/bin/python bench/run_all.py --write         # also put the table into docs/benchmarks.md
     .venv/bin/python bench/run_all.py --postgres URL  # PostgreSQL for the benches that use it
@@ -236,6 +236,17 @@ def write_doc(text: str) -> None:
     DOC.write_text(f"{head}{START}\n{text}{END}{tail}", encoding="utf-8")
 
 
+def use_the_venv() -> None:
+    """``python bench/run_all.py`` with a Python that lacks HubDesk's packages: run again with .venv's."""
+    try:
+        import sqlalchemy  # noqa: F401
+    except ModuleNotFoundError:
+        venv = ROOT / ".venv" / "bin" / "python"
+        if venv.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+            os.execv(str(venv), [str(venv), *sys.argv])
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller inputs (a smoke test, not the numbers to cite)")
@@ -279,4 +290,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    use_the_venv()
     sys.exit(main())
