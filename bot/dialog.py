@@ -164,7 +164,7 @@ def crisis_reply(lang: str) -> Reply:
 # -- the decision --------------------------------------------------------------------------------------
 
 def _result(analysis: Analysis, action, replies, *, article: str | None = None, category: str | None = None,
-            urgent: bool = False, choices: tuple[str, ...] = ()) -> DialogResult:
+            urgent: bool = False, choices: tuple[str, ...] = (), asked_for_person: bool = False) -> DialogResult:
     return DialogResult(
         action=action,
         category=category or analysis.category_guess,
@@ -175,6 +175,7 @@ def _result(analysis: Analysis, action, replies, *, article: str | None = None, 
         replies=tuple(replies),
         urgent=urgent,
         choices=choices,
+        asked_for_person=asked_for_person,
     )
 
 
@@ -203,7 +204,7 @@ def respond(
             .format(hours=hub.volunteer_hours.get(lang)),
             ((Button(t.gettext("Menu"), ButtonAction.MENU),),),
         )
-        return _result(analysis, "escalate", [reply])
+        return _result(analysis, "escalate", [reply], asked_for_person=True)
 
     if analysis.intent in ("greeting", "thanks") or not analysis.language or analysis.language == "unknown" \
             and not analysis.ranked:

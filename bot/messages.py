@@ -54,6 +54,9 @@ class DialogResult:
     replies: tuple[Reply, ...]
     urgent: bool = False
     choices: tuple[str, ...] = field(default=())
+    # "escalate" means either: the visitor asked for a person (hand over now), or nothing fitted and a
+    # volunteer is offered. This tells them apart.
+    asked_for_person: bool = False
 
 
 class ButtonAction:

@@ -117,19 +117,9 @@ def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Pre
 
 
 def outcome_of(result: DialogResult) -> Outcome:
-    """The event outcome of a Dialog decision.
-
-    "escalate" means two things: the visitor asked for a person (escalated), or nothing fitted and the
-    reply offers a volunteer (unanswered). The reply's buttons tell them apart: only the second offers one.
-    """
+    """The event outcome of a Dialog decision: asking for a person is escalated, no fitting article unanswered."""
     if result.action == "escalate":
-        offers_volunteer = any(
-            button.action == ButtonAction.VOLUNTEER
-            for reply in result.replies
-            for row in reply.buttons
-            for button in row
-        )
-        return Outcome.UNANSWERED if offers_volunteer else Outcome.ESCALATED
+        return Outcome.ESCALATED if result.asked_for_person else Outcome.UNANSWERED
     return {
         "answer": Outcome.ANSWERED,
         "choose": Outcome.CHOICES,

@@ -35,11 +35,6 @@ class Handoff:
     effects: cases.Effects = field(default_factory=cases.Effects)
 
 
-def offers_volunteer(result: DialogResult) -> bool:
-    """The Dialog offers a volunteer (a button) rather than handing over at once (an explicit request)."""
-    return any(b.action == ButtonAction.VOLUNTEER for r in result.replies for row in r.buttons for b in row)
-
-
 def _hub(visitor: Visitor | None, hub_id: str | None) -> str:
     return hub_id or (visitor.hub_id if visitor else None) or get_settings().HUBDESK_DEFAULT_HUB
 
@@ -70,7 +65,7 @@ def decide_after_dialog(
     if active is not None:
         added = cases.add_visitor_message(session=session, case=active, text=text)
         return Handoff([cases.added_reply(active, lang)], added.effects)
-    if result.action == "escalate" and not offers_volunteer(result):
+    if result.asked_for_person:
         question = _take_question(visitor)
         opened = cases.open_case(
             session=session, channel=channel, chat_key=chat_key,
