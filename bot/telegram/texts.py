@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from bot.dialog import LANGUAGE_NAMES
 from bot.messages import Button, ButtonAction, Reply
+from bot.privacy import days, kept_lines
 from hubdesk.i18n import _, translator
 from hubdesk.visitors import VISITOR_RETENTION_DAYS
-
-
-def _days(lang: str, n: int) -> str:
-    return translator(lang).ngettext("{n} day", "{n} days", n).format(n=n)
 
 
 def language_prompt(lang: str) -> Reply:
@@ -32,27 +29,14 @@ def stored_note(lang: str, case_days: int) -> Reply:
         "I keep only your language choice (forgotten after {visitor_days} without messages) and, when you ask "
         "a volunteer, your question until {case_days} after it is closed. Statistics are anonymous. "
         "/privacy tells more, /forget deletes it."
-    ).format(visitor_days=_days(lang, VISITOR_RETENTION_DAYS), case_days=_days(lang, case_days))
+    ).format(visitor_days=days(lang, VISITOR_RETENTION_DAYS), case_days=days(lang, case_days))
     return Reply(text)
 
 
 def privacy(lang: str, case_days: int) -> Reply:
     t = translator(lang)
     lines = [
-        "**" + t.gettext("What I keep, and for how long") + "**",
-        "- " + t.gettext(
-            "Your chosen language and hub, so I answer you the right way. After {days} without a message "
-            "I forget them."
-        ).format(days=_days(lang, VISITOR_RETENTION_DAYS)),
-        "- " + t.gettext(
-            "A question you pass to a volunteer: its text and the way back to this chat, so the answer can "
-            "reach you. Both are deleted {days} after the question is closed."
-        ).format(days=_days(lang, case_days)),
-        "- " + t.gettext(
-            "Anonymous statistics for the hub: topic, language and day of each question. No text, no name, "
-            "no chat."
-        ),
-        "",
+        *kept_lines(lang, case_days),
         t.gettext("Your name, username and phone number are never stored and never shown to volunteers."),
         t.gettext("Send /forget to delete your language choice and withdraw any open question now."),
     ]

@@ -7,12 +7,9 @@ Where the Telegram bot says the same thing, the msgid is the same (one translati
 from __future__ import annotations
 
 from bot.messages import Button, ButtonAction, Reply
+from bot.privacy import days, kept_lines
 from hubdesk.i18n import translator
 from hubdesk.visitors import VISITOR_RETENTION_DAYS
-
-
-def _days(lang: str, n: int) -> str:
-    return translator(lang).ngettext("{n} day", "{n} days", n).format(n=n)
 
 
 def _volunteer_and_menu(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -47,26 +44,13 @@ def stored_note(lang: str, case_days: int) -> Reply:
         "I keep your language choice (forgotten after {visitor_days} without messages) and, when you ask a "
         "volunteer, your question until {case_days} after it is closed. Statistics are anonymous. "
         "Write \u201cprivacy\u201d to read more, or \u201cforget me\u201d to delete it."
-    ).format(visitor_days=_days(lang, VISITOR_RETENTION_DAYS), case_days=_days(lang, case_days)))
+    ).format(visitor_days=days(lang, VISITOR_RETENTION_DAYS), case_days=days(lang, case_days)))
 
 
 def privacy(lang: str, case_days: int) -> Reply:
     t = translator(lang)
     lines = [
-        "**" + t.gettext("What I keep, and for how long") + "**",
-        "- " + t.gettext(
-            "Your chosen language and hub, so I answer you the right way. After {days} without a message "
-            "I forget them."
-        ).format(days=_days(lang, VISITOR_RETENTION_DAYS)),
-        "- " + t.gettext(
-            "A question you pass to a volunteer: its text and the way back to this chat, so the answer can "
-            "reach you. Both are deleted {days} after the question is closed."
-        ).format(days=_days(lang, case_days)),
-        "- " + t.gettext(
-            "Anonymous statistics for the hub: topic, language and day of each question. No text, no name, "
-            "no chat."
-        ),
-        "",
+        *kept_lines(lang, case_days),
         t.gettext(
             "On WhatsApp your phone number is the address of this chat: it is kept only with your language "
             "choice and an open question, it is never shown to volunteers, and it is deleted with them."
