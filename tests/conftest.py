@@ -23,6 +23,8 @@ from sqlmodel import Session
 from hubdesk.db import dispose_engines, get_engine, get_session, upgrade_to_head
 from hubdesk.settings import Settings, get_settings
 
+pytest_plugins = ["tests.telegram_fixtures"]
+
 PG_ENV = "HUBDESK_TEST_DATABASE_URL"
 CHANNEL_ENV = (
     "TELEGRAM_BOT_TOKEN",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,6 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.telegram import send
-from hubdesk import throttle
 from hubdesk.models import ProcessedUpdate, Visitor
 from hubdesk.settings import Settings, get_settings
 from tests import fake_telegram as tg
@@ -21,24 +19,6 @@ from tests.fake_telegram import FakeBotApi
 from tests.telegram_harness import SECRET, Harness, buttons, configure, running_app, webhook_harness
 
 VISITOR = 5553003
-
-
-@pytest.fixture
-def bot_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    tg.loopback_only(monkeypatch)
-    monkeypatch.setattr(send, "BACKOFF", 0.05)
-    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC))
-    with tg.running() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(
-    settings: Settings, engine, bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Harness]:
-    configure(monkeypatch, bot_api, webhook=True)
-    async with webhook_harness(bot_api) as harness:
-        yield harness
 
 
 async def test_start_up_registers_commands_and_the_webhook(bot: Harness) -> None:
@@ -181,7 +161,6 @@ async def test_several_hubs_ask_which_one(settings, engine, bot_api: FakeBotApi,
         after = await bot.tap(VISITOR, "l:uk", lang="nl")
         assert not any(data.startswith("h:") for m in after for _, data in buttons(m))
     _hub_ids.cache_clear()
-
 
 
 async def test_a_full_backlog_answers_503_and_keeps_the_update(bot: Harness, engine, monkeypatch) -> None:

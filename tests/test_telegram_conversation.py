@@ -4,39 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.telegram import send
-from hubdesk import throttle
 from hubdesk.models import Event, Visitor
 from hubdesk.settings import Settings
 from tests import fake_telegram as tg
-from tests.fake_telegram import FakeBotApi
-from tests.telegram_harness import Harness, assert_ukrainian, buttons, configure, text_of, webhook_harness
+from tests.telegram_harness import Harness, assert_ukrainian, buttons, text_of
 
 VISITOR = 5551001
-
-
-@pytest.fixture
-def bot_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    tg.loopback_only(monkeypatch)
-    monkeypatch.setattr(send, "BACKOFF", 0.05)
-    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC))
-    with tg.running() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(
-    settings: Settings, engine, bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Harness]:
-    configure(monkeypatch, bot_api, webhook=True)
-    async with webhook_harness(bot_api) as harness:
-        yield harness
 
 
 async def test_new_user_walkthrough_in_ukrainian(bot: Harness, engine) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
-
-import pytest
 from sqlmodel import Session, select
 
-from bot.telegram import send
-from hubdesk import cases, throttle
+from hubdesk import cases
 from hubdesk.models import Case, CaseMessage, VolunteerPost
 from hubdesk.settings import Settings
 from hubdesk.users import create_user
@@ -19,24 +14,6 @@ from tests.telegram_harness import VOLUNTEERS, Harness, buttons, configure, webh
 
 VISITOR = 5552002
 VOLUNTEER = 7770001
-
-
-@pytest.fixture
-def bot_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    tg.loopback_only(monkeypatch)
-    monkeypatch.setattr(send, "BACKOFF", 0.05)
-    monkeypatch.setattr(throttle, "clock", lambda: datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC))
-    with tg.running() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(
-    settings: Settings, engine, bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Harness]:
-    configure(monkeypatch, bot_api, webhook=True)
-    async with webhook_harness(bot_api) as harness:
-        yield harness
 
 
 async def group_posts(bot: Harness, count: int) -> list[dict]:
