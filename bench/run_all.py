@@ -62,7 +62,8 @@ for database in ["sqlite"] + (["postgresql"] if os.environ.get("HUBDESK_BENCH_PG
             continue
         unit = next((u for suffix, u in UNITS if key.endswith(suffix)), "")
         metric = key.removesuffix(next((x for x, _ in UNITS if key.endswith(x)), "")).replace("_", " ")
-        rows.append({"benchmark": label, "metric": metric, "value": value, "unit": unit, "target": ""})
+        target = {"accepted_per_second": ">= 300 updates/s", "rss_peak_mb": "<= 200 MB"}.get(key, "")
+        rows.append({"benchmark": label, "metric": metric, "value": value, "unit": unit, "target": target})
 """,
     "stats_report": """
 import os, tempfile, uuid
