@@ -120,3 +120,18 @@ def test_hub_answers_use_the_hub_file_and_say_it_is_an_example():
         text = result.replies[0].text
         assert "Voorbeeldstraat 1" in text or "10:00" in text
         assert "приклад" in text
+
+
+def test_a_stale_article_is_flagged_not_served_as_current():
+    import datetime as dt
+
+    from bot.dialog import article_text
+    from hubdesk.engine.answerer import default_answerer
+
+    kb = default_answerer().kb
+    article = kb.articles["work-without-permit"]
+    fresh = article_text(article, "uk", kb.hub(None), today=article.checked + dt.timedelta(days=30))
+    stale = article_text(article, "uk", kb.hub(None), today=article.checked + dt.timedelta(days=400))
+    assert "понад рік тому" not in fresh
+    assert "понад рік тому" in stale  # "checked more than a year ago ... may be out of date"
+    assert article.checked.strftime("%d.%m.%Y") in stale  # the date is always shown
