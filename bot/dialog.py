@@ -11,8 +11,9 @@ import datetime as dt
 
 from bot.messages import Button, ButtonAction, DialogResult, Reply
 from hubdesk.engine.answerer import Analysis, Answerer, default_answerer
+from hubdesk.engine.language import reply_language
 from hubdesk.i18n import translator
-from knowledge_base.schema import REPLY_LANGUAGES, Article, Hub
+from knowledge_base.schema import Article, Hub
 
 STALE_AFTER = dt.timedelta(days=365)
 MAX_CHOICES = 3
@@ -21,10 +22,7 @@ LANGUAGE_NAMES = {"uk": "Українська", "nl": "Nederlands", "en": "Engli
 
 def reply_language_for(chosen: str | None, locale_hint: str | None) -> str:
     """The language to greet someone in before they have written anything."""
-    if chosen in REPLY_LANGUAGES:
-        return chosen
-    hint = (locale_hint or "").split("-")[0].lower()
-    return {"uk": "uk", "ru": "uk", "nl": "nl", "en": "en"}.get(hint, "uk")
+    return reply_language("unknown", chosen, locale_hint)
 
 
 # -- replies -------------------------------------------------------------------------------------------
@@ -206,8 +204,9 @@ def respond(
         )
         return _result(analysis, "escalate", [reply], asked_for_person=True)
 
-    if analysis.intent in ("greeting", "thanks") or not analysis.language or analysis.language == "unknown" \
-            and not analysis.ranked:
+    small_talk = analysis.intent in ("greeting", "thanks")
+    nothing_to_read = analysis.language == "unknown" and not analysis.ranked  # empty, emoji, symbols
+    if small_talk or nothing_to_read:
         if analysis.intent == "thanks":
             reply = Reply(t.gettext("You're welcome! Write any time if you have another question."),
                           ((Button(t.gettext("Menu"), ButtonAction.MENU),),))

@@ -8,7 +8,7 @@ case of another hub answers 404, exactly like a case that does not exist, so ids
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -115,13 +115,18 @@ def get_case(case_id: CaseId, session: SessionDep, user: VolunteerUser) -> CaseD
     return detail_of(session, case)
 
 
+def _transition(step: Callable[..., cases.CaseResult], case_id: int, session: Session, user: User) -> CaseDetailPublic:
+    """Run one state change of the case service, then tell the visitor and the volunteers."""
+    with service_errors():
+        result = step(session=session, case_id=case_id, user=user)
+    cases.perform_sync(result.effects)
+    return detail_of(session, result.case)
+
+
 @router.post("/{case_id}/claim", response_model=CaseDetailPublic, responses=TRANSITION_ERRORS)
 def claim_case(case_id: CaseId, session: SessionDep, user: VolunteerUser) -> CaseDetailPublic:
     """Take an open case (the visitor is told a volunteer has it). Claiming your own case again is a no-op."""
-    with service_errors():
-        result = cases.claim(session=session, case_id=case_id, user=user)
-    cases.perform_sync(result.effects)
-    return detail_of(session, result.case)
+    return _transition(cases.claim, case_id, session, user)
 
 
 @router.post("/{case_id}/reply", response_model=ReplyResult, responses=TRANSITION_ERRORS)
@@ -145,16 +150,10 @@ def reply_to_case(case_id: CaseId, body: ReplyCreate, session: SessionDep, user:
 @router.post("/{case_id}/close", response_model=CaseDetailPublic, responses=TRANSITION_ERRORS)
 def close_case(case_id: CaseId, session: SessionDep, user: VolunteerUser) -> CaseDetailPublic:
     """Close the case; the visitor is told and can simply write again."""
-    with service_errors():
-        result = cases.close(session=session, case_id=case_id, user=user)
-    cases.perform_sync(result.effects)
-    return detail_of(session, result.case)
+    return _transition(cases.close, case_id, session, user)
 
 
 @router.post("/{case_id}/reopen", response_model=CaseDetailPublic, responses=TRANSITION_ERRORS)
 def reopen_case(case_id: CaseId, session: SessionDep, user: VolunteerUser) -> CaseDetailPublic:
     """Open a closed case again (unclaimed). Not possible once purged."""
-    with service_errors():
-        result = cases.reopen(session=session, case_id=case_id, user=user)
-    cases.perform_sync(result.effects)
-    return detail_of(session, result.case)
+    return _transition(cases.reopen, case_id, session, user)

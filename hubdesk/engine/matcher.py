@@ -139,7 +139,6 @@ class Matcher:
         self.grams = _Space([f.grams for f in feats], owner, len(self.articles))
         # Documents are stored article by article, so an article's documents are one slice.
         self.article_starts = np.searchsorted(np.asarray(owner), np.arange(len(self.articles)))
-        self.article_stems: list[frozenset[str]] = [frozenset() for _ in self.articles]
         collected: list[set[str]] = [set() for _ in self.articles]
         for f, art in zip(feats, owner, strict=True):
             collected[art].update(f.stems)
@@ -147,7 +146,7 @@ class Matcher:
             for i, article in enumerate(self.articles):
                 for lang in ("uk", "nl", "en"):
                     collected[i].update(featurize(content_keys(article.answer.get(lang)), self.lexicon).stems)
-        self.article_stems = [frozenset(s) for s in collected]
+        self.article_stems: list[frozenset[str]] = [frozenset(s) for s in collected]
         # Typos rarely hit the first letter; looking only among stems that share it is ~20x less work.
         self.known_stems: dict[str, list[str]] = defaultdict(list)
         for s in sorted(self.stems.idf):
