@@ -104,6 +104,7 @@ def time_recording(url: str, n: int = 500) -> tuple[float, float]:
         started = time.perf_counter()
         with Session(engine) as session:
             record_event(session=session, data=data)
+            session.commit()
         alone.append(time.perf_counter() - started)
         started = time.perf_counter()
         with session_scope(engine) as session:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from bot import dialog
 from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
-from hubdesk import events, handoff, visitors
+from hubdesk import cases, events, handoff, visitors
 from hubdesk.db import session_scope
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
@@ -51,41 +51,39 @@ class Prefs:
 
 async def handle_message(incoming: Incoming) -> list[Reply]:
     """Answer one visitor message, remembering the visitor and recording one anonymised event."""
-    result, event_id = await asyncio.to_thread(_answer, incoming)
-    replies = _with_feedback(result, event_id)
-    # Cases for volunteers (hubdesk.handoff): a crisis or a request for a person opens one; while one is
-    # open, the message joins it instead of being answered by the bot.
-    try:
-        return await handoff.after_dialog(
-            channel=incoming.channel, chat_key=incoming.chat_key, text=incoming.text, result=result, replies=replies
-        )
-    except SQLAlchemyError:
-        log.warning("database unavailable: no case opened or joined for a %s message", incoming.channel)
-        return replies  # the Dialog's answer (and in a crisis the emergency numbers) still go out
+    outcome = await asyncio.to_thread(_answer, incoming)
+    await cases.perform(outcome.effects)  # news for the volunteers, after the commit
+    return outcome.replies
 
 
-def _answer(incoming: Incoming) -> tuple[DialogResult, int | None]:
-    """Load the visitor, ask the Dialog, record the event: one session. Without a database: answer anyway."""
+def _answer(incoming: Incoming) -> handoff.Handoff:
+    """Load the visitor, ask the Dialog, record the event, open or join a case: one transaction.
+
+    Cases for volunteers (``hubdesk.handoff``): a crisis or a request for a person opens one; while one is
+    open, the message joins it instead of being answered by the bot (and is no new question to count).
+    Without a database the visitor is answered anyway and the event waits in memory.
+    """
     try:
         with session_scope() as session:
             visitor = visitors.touch_visitor(session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             prefs = Prefs(language=visitor.language, hub_id=visitor.hub_id)
             result = _respond(incoming, prefs)
-            if result.action != "crisis" and joins_open_case(session, incoming.channel, incoming.chat_key):
-                return result, None  # part of a conversation with a volunteer, not a new question for the bot
-            event = _record(session, visitor, result, prefs)
-            return result, event.id
+            active = None if result.action == "crisis" else cases.open_case_for(
+                session=session, channel=incoming.channel, chat_key=incoming.chat_key)
+            event_id = None if active is not None else _record(session, visitor, result, prefs).id
+            outcome = handoff.decide_after_dialog(
+                session=session, visitor=visitor, active=active, text=incoming.text,
+                result=replace(result, replies=tuple(_with_feedback(result, event_id))),
+            )
     except SQLAlchemyError:
         log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
-    result = _respond(incoming, Prefs())
-    events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
-    return result, None
-
-
-def joins_open_case(session: Session, channel: str, chat_key: str) -> bool:
-    from hubdesk.cases import open_case_for
-
-    return open_case_for(session=session, channel=channel, chat_key=chat_key) is not None
+        result = _respond(incoming, Prefs())
+        events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
+        return handoff.Handoff(list(result.replies))
+    if len(events.pending_events):  # the database is back after an outage: write what waited
+        with session_scope() as session:
+            events.pending_events.flush(session=session)
+    return outcome
 
 
 def _respond(incoming: Incoming, prefs: Prefs) -> DialogResult:
@@ -100,7 +98,7 @@ def _touch(session: Session, channel: str, chat_key: str) -> Prefs:
 
 
 def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Prefs) -> Event:
-    """Write the one event of this question, count the visitor for the month, and catch up on old events."""
+    """Write the one event of this question and count the visitor for the month (not committed)."""
     data = _event_data(visitor.channel, result, prefs)
     visitors.count_visitor(
         session=session,
@@ -110,10 +108,7 @@ def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Pre
         day=data.day,
         visitor=visitor,
     )
-    event = events.record_event(session=session, data=data)
-    if len(events.pending_events):  # after the commit: a failing catch-up cannot undo this message's work
-        events.pending_events.flush(session=session)
-    return event
+    return events.record_event(session=session, data=data)
 
 
 def outcome_of(result: DialogResult) -> Outcome:
@@ -230,8 +225,6 @@ async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None
     """ "Forget me": close the visitor's cases and erase their text, then delete the visitor row."""
     prefs = await asyncio.to_thread(_prefs_of, channel, chat_key)
     lang = dialog.reply_language_for(prefs.language, locale_hint)
-    from hubdesk import cases
-
     await cases.run(cases.forget_visitor, channel=channel, chat_key=chat_key)
     await asyncio.to_thread(_forget_visitor, channel, chat_key)
     text = translator(lang).gettext(

@@ -59,15 +59,15 @@ class EventData:
 
 
 def record_event(*, session: Session, data: EventData) -> Event:
-    """Write exactly one event (committing the session) and return it with its id, for the feedback buttons.
+    """Write exactly one event and return it with its id, for the feedback buttons (not committed: it joins
+    the unit of work of the message it counts).
 
-    It sits on the path of every reply, so it costs one INSERT ... RETURNING and a commit, nothing more.
+    It sits on the path of every reply, so it costs one INSERT ... RETURNING, nothing more.
     """
     values = asdict(data)
     relax_durability(session)
     # A Core INSERT ... RETURNING, not the ORM unit of work: half the Python overhead, no read-back.
     event_id = session.execute(insert(Event).values(**values).returning(col(Event.id))).scalar_one()
-    session.commit()
     return Event(id=event_id, **values)
 
 

@@ -2,10 +2,11 @@
 
 ``hubdesk.conversation`` calls two things here, after the Dialog has decided:
 
-- ``after_dialog``: a crisis opens an urgent case (on top of the emergency reply); while the visitor has an
-  open case, whatever they write joins it and the bot says so instead of answering; an explicit request for
-  a person opens a case; any other question is remembered (``Visitor.last_question``) so that a tap on
-  "Ask a volunteer" can hand it over without making the visitor type it again.
+- ``decide_after_dialog``, in the conversation's own transaction: a crisis opens an urgent case (on top of
+  the emergency reply); while the visitor has an open case, whatever they write joins it and the bot says so
+  instead of answering; an explicit request for a person opens a case; any other question is remembered
+  (``Visitor.last_question``) so that a tap on "Ask a volunteer" can hand it over without making the
+  visitor type it again.
 - ``on_button``: "Ask a volunteer" opens the case with that remembered question; "Cancel my question"
   withdraws it.
 
@@ -16,15 +17,15 @@ cancel button. Database work runs in a worker thread; relay effects are performe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from bot.messages import ButtonAction, DialogResult, Reply
 from hubdesk import cases
-from hubdesk.models import Visitor
+from hubdesk.models import Case, Visitor
 from hubdesk.settings import get_settings
-from hubdesk.visitors import get_visitor, touch_visitor
+from hubdesk.visitors import get_visitor
 
 REMEMBERED_ACTIONS = ("answer", "choose", "escalate")  # questions worth handing over; not greetings
 
@@ -48,12 +49,15 @@ def _take_question(visitor: Visitor | None) -> str:
 
 
 def decide_after_dialog(
-    *, session: Session, channel: str, chat_key: str, text: str, result: DialogResult, hub_id: str | None = None
+    *, session: Session, visitor: Visitor, active: Case | None, text: str, result: DialogResult
 ) -> Handoff:
-    """What the visitor is told, given the Dialog's decision and their open case (if any)."""
+    """What the visitor is told, given the Dialog's decision and their open case (``active``, if any).
+
+    The caller has both at hand in its transaction; nothing here commits that the caller's would not.
+    """
     lang = result.reply_language
-    visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
-    hub = _hub(visitor, hub_id)
+    channel, chat_key = visitor.channel, visitor.chat_key
+    hub = _hub(visitor, None)
     if result.action == "crisis":
         _take_question(visitor)
         opened = cases.open_case(
@@ -61,7 +65,6 @@ def decide_after_dialog(
             category=result.category, hub_id=hub, urgent=True,
         )
         return Handoff([*result.replies, cases.handoff_reply(opened.case, lang)], opened.effects)
-    active = cases.open_case_for(session=session, channel=channel, chat_key=chat_key)
     if active is not None:
         added = cases.add_visitor_message(session=session, case=active, text=text)
         return Handoff([cases.added_reply(active, lang)], added.effects)
@@ -74,10 +77,8 @@ def decide_after_dialog(
         )
         return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
     if result.action in REMEMBERED_ACTIONS:
-        visitor = visitor or touch_visitor(session=session, channel=channel, chat_key=chat_key)
         visitor.last_question = text[: cases.MAX_TEXT]
         session.add(visitor)
-        session.commit()
     return Handoff(list(result.replies))
 
 
@@ -108,22 +109,6 @@ async def _run(decide, **kwargs) -> list[Reply]:  # type: ignore[no-untyped-def]
     handoff = await asyncio.to_thread(work)
     await cases.perform(handoff.effects)
     return handoff.replies
-
-
-async def after_dialog(
-    *,
-    channel: str,
-    chat_key: str,
-    text: str,
-    result: DialogResult,
-    replies: list[Reply] | None = None,
-    hub_id: str | None = None,
-) -> list[Reply]:
-    """The replies to send for this Dialog result (``replies``: the Dialog's, as decorated by the caller),
-    with any case opened or joined (see the module doc)."""
-    if replies is not None:
-        result = replace(result, replies=tuple(replies))
-    return await _run(decide_after_dialog, channel=channel, chat_key=chat_key, text=text, result=result, hub_id=hub_id)
 
 
 async def on_button(*, channel: str, chat_key: str, action: str, lang: str) -> list[Reply]:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
+from hubdesk.db import insert_for
 from hubdesk.models import ProcessedUpdate, RateLimitWindow, utcnow
 
 log = logging.getLogger(__name__)
@@ -37,42 +37,53 @@ class Verdict(Enum):
     DROP = "drop"  # further messages in the same minute: stay silent
 
 
-def hit(*, session: Session, channel: str, chat_key: str, limit: int) -> Verdict:
-    """Count one message from this chat in the current minute and say whether to answer it."""
+def count_message(*, session: Session, channel: str, chat_key: str, limit: int) -> Verdict:
+    """Count one message from this chat in the current minute and say whether to answer it (not committed:
+    callers fold it into the transaction they have anyway)."""
     window = clock().replace(second=0, microsecond=0)
-    try:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        table = RateLimitWindow.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(channel=channel, chat_key=chat_key, window_start=window, count=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=["channel", "chat_key", "window_start"], set_={"count": table.c.count + 1}
-        ).returning(table.c.count)
-        count = int(session.execute(statement).scalar_one())
-        if count == 1:  # a chat's first message this minute: a good moment to drop expired windows (all chats)
-            session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < window - WINDOW_KEEP))
-        session.commit()
-    except SQLAlchemyError:
-        session.rollback()
-        log.warning("rate limit unavailable (database error): letting the message through", exc_info=True)
-        return Verdict.ALLOW
+    table = RateLimitWindow.__table__  # type: ignore[attr-defined]
+    statement = insert_for(session)(table).values(channel=channel, chat_key=chat_key, window_start=window, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["channel", "chat_key", "window_start"], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
+    count = int(session.execute(statement).scalar_one())
+    if count == 1:  # a chat's first message this minute: a good moment to drop expired windows (all chats)
+        session.execute(delete(RateLimitWindow).where(col(RateLimitWindow.window_start) < window - WINDOW_KEEP))
     if count <= limit:
         return Verdict.ALLOW
     return Verdict.NOTIFY if count == limit + 1 else Verdict.DROP
 
 
-def first_delivery(*, session: Session, source: str, key: str) -> bool:
-    """True the first time (source, key) is seen, False for a retried delivery of the same update."""
+def claim_delivery(*, session: Session, source: str, key: str) -> bool:
+    """True the first time (source, key) is seen, False for a retried delivery (not committed)."""
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    statement = insert_for(session)(table).values(source=source, key=key, created_at=clock())
+    statement = statement.on_conflict_do_nothing(index_elements=["source", "key"]).returning(table.c.id)
+    return session.execute(statement).first() is not None
+
+
+def hit(*, session: Session, channel: str, chat_key: str, limit: int) -> Verdict:
+    """``count_message`` on its own, committed; fails open (ALLOW) when the database is down."""
     try:
-        session.add(ProcessedUpdate(source=source, key=key, created_at=clock()))
+        verdict = count_message(session=session, channel=channel, chat_key=chat_key, limit=limit)
         session.commit()
-    except IntegrityError:
+    except SQLAlchemyError:
         session.rollback()
-        return False
+        log.warning("rate limit unavailable (database error): letting the message through", exc_info=True)
+        return Verdict.ALLOW
+    return verdict
+
+
+def first_delivery(*, session: Session, source: str, key: str) -> bool:
+    """``claim_delivery`` on its own, committed; fails open (True) when the database is down."""
+    try:
+        first = claim_delivery(session=session, source=source, key=key)
+        session.commit()
     except SQLAlchemyError:
         session.rollback()
         log.warning("update de-duplication unavailable (database error): processing %s %s", source, key)
         return True
-    return True
+    return first
 
 
 def prune(*, session: Session, sources: tuple[str, ...], now: datetime | None = None) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, distinct, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from hubdesk.db import insert_for
 from hubdesk.models import ALL_HUBS, MonthKey, MonthVisitor, MonthVisitorCount, Visitor, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,14 @@ def touch_visitor(*, session: Session, channel: str, chat_key: str) -> Visitor:
     """The visitor for this chat, created on first contact; ``last_seen_at`` set to now (not committed)."""
     visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
     now = utcnow()
-    if visitor is None:
-        visitor = Visitor(channel=channel, chat_key=chat_key, created_at=now, last_seen_at=now)
-        try:
-            with session.begin_nested():  # another process may create the same visitor at the same moment
-                session.add(visitor)
-        except IntegrityError:
-            visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
-            assert visitor is not None
+    if visitor is None:  # another process may create the same visitor at the same moment: either one wins
+        table = Visitor.__table__  # type: ignore[attr-defined]
+        session.execute(
+            insert_for(session)(table).values(channel=channel, chat_key=chat_key, created_at=now, last_seen_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "chat_key"])
+        )
+        visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
+        assert visitor is not None
     if visitor.last_seen_at < now - LAST_SEEN_RESOLUTION:
         visitor.last_seen_at = now
     if channel == "whatsapp":
@@ -162,17 +163,11 @@ def count_visitor(
     if key is None:  # the month was closed early (by hand); its count is final
         return
     digest = visitor_hash(key, channel, chat_key)
-    exists = session.exec(
-        select(MonthVisitor.id).where(
-            MonthVisitor.month == month, MonthVisitor.hub_id == hub_id, MonthVisitor.visitor_hash == digest
-        )
-    ).first()
-    if exists is None:
-        try:
-            with session.begin_nested():
-                session.add(MonthVisitor(month=month, hub_id=hub_id, visitor_hash=digest))
-        except IntegrityError:
-            pass  # counted by a concurrent message from the same visitor
+    table = MonthVisitor.__table__  # type: ignore[attr-defined]
+    session.execute(  # already there: counted by an earlier message (or a concurrent one) from the same visitor
+        insert_for(session)(table).values(month=month, hub_id=hub_id, visitor_hash=digest)
+        .on_conflict_do_nothing(index_elements=["month", "hub_id", "visitor_hash"])
+    )
 
 
 def close_month(*, session: Session, month: str, today: date | None = None) -> dict[str, int]:

@@ -116,6 +116,7 @@ def _event(session: Session, outcome: str, channel: str = "telegram") -> None:
         day=date(2026, 11, 22), hub_id="example", channel=channel, language="uk", reply_language="uk",
         category="work", outcome=outcome,
     ))
+    session.commit()
 
 
 def test_metrics_count_replies_cases_and_errors(client: TestClient, session: Session) -> None:

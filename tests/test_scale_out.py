@@ -217,7 +217,7 @@ def test_the_same_update_delivered_to_both_is_processed_once(cluster: Cluster) -
     update = tg.message(fake.next_update_id(), QUESTION, chat_id=5001)
     responses = _both_at_once([lambda: cluster.a.webhook(update), lambda: cluster.b.webhook(update)])
     assert [r.status_code for r in responses] == [200, 200]
-    assert sorted(bool(r.json().get("duplicate")) for r in responses) == [False, True]
+    # each process takes it (neither has seen it); the guard's claim in the database lets one of them handle it
     _eventually(lambda: fake.sent(5001))
     assert len(_settle(fake, 5001, seconds=1.5)) == len(single)  # answered once, not twice
     assert cluster.events() == events_before + 1

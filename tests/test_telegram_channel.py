@@ -12,6 +12,7 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.telegram import send
+from bot.telegram.app import RecentIds
 from hubdesk.models import ProcessedUpdate, Visitor
 from hubdesk.settings import Settings, get_settings
 from tests import fake_telegram as tg
@@ -58,6 +59,28 @@ async def test_a_retried_update_is_processed_once(bot: Harness, engine) -> None:
     with Session(engine) as session:
         rows = session.exec(select(ProcessedUpdate)).all()
         assert [(r.source, r.key) for r in rows] == [("telegram", str(update["update_id"]))]
+
+
+async def test_a_retry_this_process_forgot_is_still_processed_once(bot: Harness, engine) -> None:
+    """The webhook answers without the database; the guard's claim catches a retry the process no longer
+    remembers (as when another worker process took the first delivery, or after a restart)."""
+    update = tg.message(bot.fake.next_update_id(), "Як отримати BSN?", chat_id=VISITOR)
+    first = await bot.post(update)
+    answered = len(bot.fake.sent(VISITOR))
+    bot.app.state.telegram._recent = RecentIds()  # forgotten here; only the database remembers
+    again = await bot.post(update)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == {"ok": True}  # taken, as far as this process knew...
+    assert answered >= 1 and len(bot.fake.sent(VISITOR)) == answered  # ...and dropped before any reply
+    with Session(engine) as session:
+        assert len(session.exec(select(ProcessedUpdate)).all()) == 1
+
+
+def test_recent_ids_remember_only_the_last_ones() -> None:
+    recent = RecentIds(size=3)
+    assert [recent.add(i) for i in (1, 2, 1, 3, 4)] == [True, True, False, True, True]
+    assert recent.add(1) is True  # pushed out by 3 and 4
+    assert recent.add(4) is False
 
 
 @pytest.mark.parametrize(

@@ -53,3 +53,14 @@ def test_both_fail_open_without_a_database(tmp_path) -> None:
         assert throttle.hit(session=session, channel="telegram", chat_key="1", limit=1) is throttle.Verdict.ALLOW
         assert throttle.first_delivery(session=session, source="telegram", key="1") is True
     engine.dispose()
+
+
+def test_a_claim_and_a_count_share_the_callers_transaction(session: Session) -> None:
+    """The Telegram guard claims the update and counts the message in one transaction: a duplicate claim
+    must not raise (and so roll back the count), and nothing is kept until the caller commits."""
+    assert throttle.claim_delivery(session=session, source="telegram", key="7") is True
+    assert throttle.count_message(session=session, channel="telegram", chat_key="1", limit=5) is throttle.Verdict.ALLOW
+    assert throttle.claim_delivery(session=session, source="telegram", key="7") is False
+    session.rollback()
+    assert session.exec(select(ProcessedUpdate)).all() == []
+    assert session.exec(select(RateLimitWindow)).all() == []

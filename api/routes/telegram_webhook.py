@@ -1,10 +1,13 @@
 """Telegram's webhook: ``POST /telegram/webhook``. Fails closed, and processes each ``update_id`` once.
 
 The secret token Telegram sends back (set with ``setWebhook``) is compared in constant time; anything else
-is a 403 and nothing is processed. A retried delivery (Telegram retries until it gets a 200) is recognised
-by its ``update_id`` in the database, so every worker process agrees. An accepted update is queued for the
-bot and answered with 200 at once; when too many wait already, the answer is 503 and Telegram retries later
-(back-pressure instead of an unbounded queue).
+is a 403 and nothing is processed. An accepted update is queued for the bot and answered with 200 at once,
+without touching the database: Telegram waits for that 200 before it sends more. When too many wait already,
+the answer is 503 and Telegram retries later (back-pressure instead of an unbounded queue).
+
+A retried delivery (Telegram retries until it gets a 200) is answered ``"duplicate": true`` when this
+process has seen the ``update_id`` recently; the bot's guard then claims every update in the database
+before handling it, so a retry that reached another worker process is dropped there.
 """
 
 from __future__ import annotations
@@ -15,10 +18,7 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
-from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
-from hubdesk import throttle
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["telegram"])
 
 MAX_BACKLOG = 2000  # queued updates; about a minute of work at full speed, a few MB of memory
-
-
-def _first_delivery(update_id: int) -> bool:
-    from hubdesk.db import get_engine
-
-    with Session(get_engine()) as session:
-        return throttle.first_delivery(session=session, source="telegram", key=str(update_id))
 
 
 @router.post("/telegram/webhook", include_in_schema=False)
@@ -59,12 +52,7 @@ async def telegram_webhook(
         raise HTTPException(status_code=503, detail="The bot is starting; Telegram will retry.")
     if channel.backlog() >= MAX_BACKLOG:
         raise HTTPException(status_code=503, detail="The bot is busy; Telegram will retry.")
-    try:  # FastAPI's thread pool, not the bot's: accepting must not queue behind updates being processed
-        first = await run_in_threadpool(_first_delivery, update_id)
-    except Exception:  # the database is down: answering twice beats not answering
-        log.warning("update de-duplication unavailable; processing update %s", update_id, exc_info=True)
-        first = True
-    if not first:
+    if not channel.first_sight(update_id):
         return {"ok": True, "duplicate": True}
     try:
         await channel.accept(data)

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
@@ -22,6 +23,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -47,6 +49,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
 START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of old update ids and rate-limit windows
+RECENT_UPDATES = 10_000  # update ids a process remembers to answer a retry without the database (under 1 MB)
 
 
 def build_application(settings: Settings) -> Application:
@@ -61,6 +64,7 @@ def build_application(settings: Settings) -> Application:
         .token(settings.TELEGRAM_BOT_TOKEN.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
+        .context_types(ContextTypes(context=handlers.Context))
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
@@ -123,6 +127,24 @@ async def register_commands(application: Application, volunteer_chat_id: int | N
         )
 
 
+class RecentIds:
+    """The last ``size`` ids added; ``add`` says whether an id is new. Not shared between processes."""
+
+    def __init__(self, size: int = RECENT_UPDATES):
+        self._order: deque[int] = deque()
+        self._seen: set[int] = set()
+        self._size = size
+
+    def add(self, value: int) -> bool:
+        if value in self._seen:
+            return False
+        self._seen.add(value)
+        self._order.append(value)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return True
+
+
 class TelegramChannel:
     """One bot for this process: started with the app, registered with the relay, stopped with the app."""
 
@@ -132,6 +154,7 @@ class TelegramChannel:
         self.running = False
         self._retry: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
+        self._recent = RecentIds()
         self.group: volunteers.VolunteerGroup | None = None
         if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
             self.group = volunteers.VolunteerGroup(
@@ -224,6 +247,10 @@ class TelegramChannel:
     def backlog(self) -> int:
         """Updates accepted from the webhook and not yet picked up for processing."""
         return self.application.update_queue.qsize()
+
+    def first_sight(self, update_id: int) -> bool:
+        """False for an update id this process accepted recently (a retry); the guard checks the database."""
+        return self._recent.add(update_id)
 
     async def accept(self, data: dict) -> None:
         """Queue one webhook update for processing (as PTB's own webhook server does) and return at once.

@@ -2,31 +2,45 @@
 
 Each handler parses the update, calls one function of ``hubdesk.conversation`` (the contract every channel
 shares) and sends back what it returns. The guard in front of them drops group messages not meant for the
-bot and slows down a chat that writes too fast (counted in the database, so every process agrees).
+bot, drops an update already handled (a webhook retry, possibly delivered to another process) and slows
+down a chat that writes too fast: one short transaction per update, in the database so every process
+agrees. It also reads the visitor's language and hub then, for the handlers after it (``Context.prefs``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot import dialog
 from bot.messages import ButtonAction, Incoming, Reply
 from bot.telegram import texts
 from bot.telegram.send import send_replies, with_retries
 from hubdesk import conversation, throttle
+from hubdesk.conversation import Prefs
+from hubdesk.db import session_scope
 from hubdesk.settings import get_settings
+from hubdesk.visitors import get_visitor
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-Context = ContextTypes.DEFAULT_TYPE
+
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's per-update context, carrying what the guard read about the visitor (None: not read)."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
+                 user_id: int | None = None):
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.prefs: Prefs | None = None
 
 
 # -- who, where, which language ------------------------------------------------------------------------
@@ -41,26 +55,26 @@ def locale_hint(update: Update) -> str | None:
     return user.language_code if user else None
 
 
-def _stored_preferences(key: str) -> tuple[str | None, str | None]:
-    from hubdesk.db import get_engine
-    from hubdesk.visitors import get_visitor
-
-    with Session(get_engine()) as session:
+def _stored_preferences(key: str) -> Prefs:
+    with session_scope() as session:
         visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
-        return (visitor.language, visitor.hub_id) if visitor else (None, None)
+        return Prefs(visitor.language, visitor.hub_id) if visitor else Prefs()
 
 
-async def preferences(update: Update) -> tuple[str, str | None]:
+async def preferences(update: Update, context: Context) -> tuple[str, str | None]:
     """The visitor's reply language (chosen, else from Telegram's language code) and hub, if any.
 
-    Read-only and forgiving: with the database down the visitor is still answered, in the hinted language.
+    Usually already read by the guard; forgiving: with the database down the visitor is still answered, in
+    the hinted language.
     """
-    try:
-        chosen, hub_id = await asyncio.to_thread(_stored_preferences, chat_key(update))
-    except Exception:
-        log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
-        chosen, hub_id = None, None
-    return dialog.reply_language_for(chosen, locale_hint(update)), hub_id
+    prefs = context.prefs
+    if prefs is None:
+        try:
+            prefs = await asyncio.to_thread(_stored_preferences, chat_key(update))
+        except Exception:
+            log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
+            prefs = Prefs()
+    return dialog.reply_language_for(prefs.language, locale_hint(update)), prefs.hub_id
 
 
 def _is_group(update: Update) -> bool:
@@ -97,36 +111,61 @@ def strip_mention(text: str, bot: Bot) -> str:
     return text.replace(mention, " ").strip() if bot.username else text
 
 
-def _hit(key: str, limit: int) -> throttle.Verdict:
-    from hubdesk.db import get_engine
+@dataclass(frozen=True)
+class Admission:
+    """What the guard's one transaction found: a new update or a retry, the rate verdict, the visitor."""
 
-    with Session(get_engine()) as session:
-        return throttle.hit(session=session, channel=CHANNEL, chat_key=key, limit=limit)
+    first: bool
+    verdict: throttle.Verdict = throttle.Verdict.ALLOW
+    prefs: Prefs | None = None
+
+
+def _admit(update_id: int, key: str | None, limit: int) -> Admission:
+    """Claim the update id, count the message against the chat's limit, read the visitor: one transaction.
+
+    ``key`` None (the volunteers' group): only the claim, so that a retried volunteer reply is not relayed
+    twice either.
+    """
+    with session_scope() as session:
+        if not throttle.claim_delivery(session=session, source=CHANNEL, key=str(update_id)):
+            return Admission(first=False)
+        if key is None:
+            return Admission(first=True)
+        verdict = throttle.count_message(session=session, channel=CHANNEL, chat_key=key, limit=limit)
+        visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
+        return Admission(True, verdict, Prefs(visitor.language, visitor.hub_id) if visitor else Prefs())
 
 
 async def guard(update: Update, context: Context) -> None:
-    """Let through only what is meant for the bot, at a human pace (about 20 messages a minute)."""
+    """Let through, once, only what is meant for the bot, at a human pace (about 20 messages a minute)."""
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.CHANNEL:
         raise ApplicationHandlerStop
-    if chat.id == get_settings().TELEGRAM_VOLUNTEER_CHAT_ID:
-        return  # the volunteers' own handlers decide
+    settings = get_settings()
+    volunteers = chat.id == settings.TELEGRAM_VOLUNTEER_CHAT_ID  # their own handlers decide the rest
     query = update.callback_query
     message = update.effective_message
-    if query is None and (message is None or (_is_group(update) and not addressed(message, context.bot))):
+    if not volunteers and query is None and (
+        message is None or (_is_group(update) and not addressed(message, context.bot))
+    ):
         raise ApplicationHandlerStop
+    key = None if volunteers else chat_key(update)
     try:
-        verdict = await asyncio.to_thread(_hit, chat_key(update), get_settings().HUBDESK_RATE_LIMIT_PER_MINUTE)
-    except Exception:
-        log.warning("rate limit check failed: letting the update through", exc_info=True)
+        admission = await asyncio.to_thread(_admit, update.update_id, key, settings.HUBDESK_RATE_LIMIT_PER_MINUTE)
+    except Exception:  # the database is down: answering (even twice) beats not answering
+        log.warning("update check failed: letting the update through", exc_info=True)
         return
+    if not admission.first:
+        log.info("dropped Telegram update %s: already handled", update.update_id)
+        raise ApplicationHandlerStop
+    context.prefs = admission.prefs
+    verdict = admission.verdict
     if verdict is throttle.Verdict.ALLOW:
         return
+    lang, _ = await preferences(update, context)
     if query is not None:
-        lang, _ = await preferences(update)
         await _answer_query(query, texts.rate_limited(lang) if verdict is throttle.Verdict.NOTIFY else None)
     elif verdict is throttle.Verdict.NOTIFY:
-        lang, _ = await preferences(update)
         await reply(update, context, [Reply(texts.rate_limited(lang))])
     raise ApplicationHandlerStop
 
@@ -141,7 +180,7 @@ async def start(update: Update, context: Context) -> None:
 
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages again, the current one ticked."""
-    lang, _ = await preferences(update)
+    lang, _ = await preferences(update, context)
     await reply(update, context, [texts.language_prompt(lang)])
 
 
@@ -155,7 +194,7 @@ async def choose_hub(update: Update, context: Context) -> None:
     """Ask which hub the visitor goes to (or say which one, when there is only one)."""
     from hubdesk.kb import knowledge_base
 
-    lang, _ = await preferences(update)
+    lang, _ = await preferences(update, context)
     hubs = knowledge_base().hubs
     if len(hubs) > 1:
         await reply(update, context, [texts.hub_prompt(lang, _hubs())])
@@ -171,13 +210,13 @@ async def show_menu(update: Update, context: Context) -> None:
 
 async def show_help(update: Update, context: Context) -> None:
     """Say how to use the bot."""
-    lang, _ = await preferences(update)
+    lang, _ = await preferences(update, context)
     await reply(update, context, [texts.help_text(lang)])
 
 
 async def show_privacy(update: Update, context: Context) -> None:
     """Say what is stored, for how long, and how to delete it."""
-    lang, _ = await preferences(update)
+    lang, _ = await preferences(update, context)
     await reply(update, context, [texts.privacy(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)])
 
 
@@ -202,7 +241,7 @@ async def question(update: Update, context: Context) -> None:
 
 async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, files: ask kindly for a typed question."""
-    lang, _ = await preferences(update)
+    lang, _ = await preferences(update, context)
     await reply(update, context, [texts.not_text(lang)])
 
 
@@ -242,16 +281,16 @@ async def _retire_buttons(query: CallbackQuery, prefix: str) -> None:
 async def _button(update: Update, context: Context, action: str) -> None:
     replies = await conversation.handle_button(CHANNEL, chat_key(update), action, locale_hint(update))
     if action.startswith(ButtonAction.LANGUAGE):
-        replies = [*replies, *await _after_language(update, action.removeprefix(ButtonAction.LANGUAGE))]
+        replies = [*replies, *await _after_language(update, context, action.removeprefix(ButtonAction.LANGUAGE))]
     await reply(update, context, replies)
 
 
-async def _after_language(update: Update, lang: str) -> list[Reply]:
+async def _after_language(update: Update, context: Context, lang: str) -> list[Reply]:
     """After the language: what is stored, and (with several hubs and none chosen yet) which hub."""
     from hubdesk.kb import knowledge_base
 
     extra = [texts.stored_note(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)]
-    _, hub_id = await preferences(update)
+    _, hub_id = await preferences(update, context)
     if hub_id is None and len(knowledge_base().hubs) > 1:
         extra.append(texts.hub_prompt(lang, _hubs()))
     return extra
