@@ -44,70 +44,6 @@ print("\\n@@ROWS@@" + json.dumps(rows, ensure_ascii=False))
 """
 
 
-# Benches written before the interface was agreed keep their own ``run``; these adapters (run in the child
-# process like everything else) turn their results into rows. Used only while a module lacks run(quick).
-ADAPTERS = {
-    "webhook_throughput": """
-import os
-from bench import webhook_throughput as m
-UNITS = (("_per_second", "updates/s"), ("_ms", "ms"), ("_mb", "MB"), ("_s", "s"))
-rows = []
-for database in ["sqlite"] + (["postgresql"] if os.environ.get("HUBDESK_BENCH_PG") else []):
-    r = m.run(database, 400 if quick else 3000, 32)
-    label = f"Telegram webhook, `hubdesk run` ({database}, {r.get('updates', '?'):,} updates, " \\
-            f"{r.get('concurrency', '?')} at once)"
-    for key, value in r.items():  # every number it reports, named by its key (its format is its own)
-        if key in ("database", "updates", "concurrency", "workers") or isinstance(value, bool) \\
-                or not isinstance(value, int | float):
-            continue
-        unit = next((u for suffix, u in UNITS if key.endswith(suffix)), "")
-        metric = key.removesuffix(next((x for x, _ in UNITS if key.endswith(x)), "")).replace("_", " ")
-        target = {"accepted_per_second": ">= 300 updates/s", "rss_peak_mb": "<= 200 MB"}.get(key, "")
-        rows.append({"benchmark": label, "metric": metric, "value": value, "unit": unit, "target": target})
-""",
-    "stats_report": """
-import os, tempfile, uuid
-from sqlalchemy import text
-from bench import stats_report as m
-from hubdesk.db import dispose_engines, make_engine, upgrade_to_head
-total = 100_000 if quick else 1_000_000
-rows = []
-
-def measure(url, database):
-    upgrade_to_head(url)
-    m.fill(url, total)
-    label = f"monthly report ({database}, {total:,} events over 13 months)"
-    median, questions = m.time_report(url, None)
-    alone, whole = m.time_recording(url)
-    dispose_engines()
-    return [
-        {"benchmark": label, "metric": "report, every hub", "value": round(median * 1000), "unit": "ms",
-         "target": "<= 2000 ms"},
-        {"benchmark": label, "metric": "recording one event", "value": round(alone, 2), "unit": "ms",
-         "target": "<= 2 ms"},
-        {"benchmark": label, "metric": "visitor + month count + event", "value": round(whole, 2), "unit": "ms",
-         "target": ""},
-    ]
-
-with tempfile.TemporaryDirectory() as tmp:
-    rows += measure(f"sqlite:///{tmp}/bench.db", "SQLite")
-base = os.environ.get("HUBDESK_BENCH_POSTGRES_URL")
-if base:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base else "?"
-        rows += measure(f"{base}{sep}options=-csearch_path%3D{schema}", "PostgreSQL")
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-""",
-}
-
-
 def machine() -> dict[str, str]:
     """CPU model, cores, memory, Python, OS: what the numbers depend on."""
     cpu = platform.processor() or platform.machine()
@@ -168,14 +104,12 @@ def has_run(name: str) -> str | None:
     return None
 
 
-def run_module(name: str, quick: bool, env: dict[str, str], adapter: str | None = None) -> tuple[
+def run_module(name: str, quick: bool, env: dict[str, str]) -> tuple[
     list[dict], str | None, float
 ]:
     """(rows, problem, seconds) of one module, run in a fresh interpreter."""
     started = time.perf_counter()
     code = CHILD.format(name=name, quick=quick)
-    if adapter is not None:
-        code = f"import json\nquick = {quick}\n{adapter}\nprint('\\n@@ROWS@@' + json.dumps(rows, ensure_ascii=False))\n"
     try:
         done = subprocess.run(
             [sys.executable, "-c", code],
@@ -261,15 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if args.postgres:
-        env["HUBDESK_BENCH_POSTGRES_URL"] = env["HUBDESK_BENCH_PG"] = args.postgres
+        env["HUBDESK_BENCH_POSTGRES_URL"] = args.postgres
     rows: list[dict] = []
     notes: list[str] = []
     for name in args.only or modules():
         problem = has_run(name)
-        adapter = ADAPTERS.get(name) if problem is not None and (BENCH / f"{name}.py").exists() else None
-        if problem is None or adapter is not None:
+        if problem is None:
             print(f"== {name} ...", file=sys.stderr, flush=True)
-            found, problem, seconds = run_module(name, args.quick, env, adapter)
+            found, problem, seconds = run_module(name, args.quick, env)
             rows += found
             print(f"== {name}: {len(found)} rows in {seconds:.0f} s" + (f" ({problem})" if problem else ""),
                   file=sys.stderr, flush=True)

@@ -23,7 +23,6 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -64,7 +63,6 @@ def build_application(settings: Settings) -> Application:
         .token(settings.TELEGRAM_BOT_TOKEN.get_secret_value())
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .context_types(ContextTypes(context=handlers.Context))
         .concurrent_updates(CONCURRENT_UPDATES)
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)

@@ -4,7 +4,7 @@ Each handler parses the update, calls one function of ``hubdesk.conversation`` (
 shares) and sends back what it returns. The guard in front of them drops group messages not meant for the
 bot, drops an update already handled (a webhook retry, possibly delivered to another process) and slows
 down a chat that writes too fast: one short transaction per update, in the database so every process
-agrees. It also reads the visitor's language and hub then, for the handlers after it (``Context.prefs``).
+agrees.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import dialog
 from bot.messages import ButtonAction, Incoming, Reply
 from bot.telegram import texts
 from bot.telegram.send import send_replies, with_retries
 from hubdesk import conversation, throttle
-from hubdesk.conversation import Prefs
 from hubdesk.db import session_scope
 from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor
@@ -34,13 +32,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """PTB's per-update context, carrying what the guard read about the visitor (None: not read)."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
-                 user_id: int | None = None):
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self.prefs: Prefs | None = None
+Context = ContextTypes.DEFAULT_TYPE
 
 
 # -- who, where, which language ------------------------------------------------------------------------
@@ -55,26 +47,24 @@ def locale_hint(update: Update) -> str | None:
     return user.language_code if user else None
 
 
-def _stored_preferences(key: str) -> Prefs:
+def _stored_preferences(key: str) -> tuple[str | None, str | None]:
     with session_scope() as session:
         visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
-        return Prefs(visitor.language, visitor.hub_id) if visitor else Prefs()
+        return (visitor.language, visitor.hub_id) if visitor else (None, None)
 
 
-async def preferences(update: Update, context: Context) -> tuple[str, str | None]:
+async def preferences(update: Update) -> tuple[str, str | None]:
     """The visitor's reply language (chosen, else from Telegram's language code) and hub, if any.
 
-    Usually already read by the guard; forgiving: with the database down the visitor is still answered, in
-    the hinted language.
+    Read-only and forgiving: with the database down the visitor is still answered, in the hinted language.
+    Questions and taps do not need it (the conversation reads the visitor in its own transaction).
     """
-    prefs = context.prefs
-    if prefs is None:
-        try:
-            prefs = await asyncio.to_thread(_stored_preferences, chat_key(update))
-        except Exception:
-            log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
-            prefs = Prefs()
-    return dialog.reply_language_for(prefs.language, locale_hint(update)), prefs.hub_id
+    try:
+        chosen, hub_id = await asyncio.to_thread(_stored_preferences, chat_key(update))
+    except Exception:
+        log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
+        chosen, hub_id = None, None
+    return dialog.reply_language_for(chosen, locale_hint(update)), hub_id
 
 
 def _is_group(update: Update) -> bool:
@@ -113,15 +103,14 @@ def strip_mention(text: str, bot: Bot) -> str:
 
 @dataclass(frozen=True)
 class Admission:
-    """What the guard's one transaction found: a new update or a retry, the rate verdict, the visitor."""
+    """What the guard's one transaction found: a new update or a retry, and the rate verdict."""
 
     first: bool
     verdict: throttle.Verdict = throttle.Verdict.ALLOW
-    prefs: Prefs | None = None
 
 
 def _admit(update_id: int, key: str | None, limit: int) -> Admission:
-    """Claim the update id, count the message against the chat's limit, read the visitor: one transaction.
+    """Claim the update id and count the message against the chat's limit: one transaction.
 
     ``key`` None (the volunteers' group): only the claim, so that a retried volunteer reply is not relayed
     twice either.
@@ -131,9 +120,7 @@ def _admit(update_id: int, key: str | None, limit: int) -> Admission:
             return Admission(first=False)
         if key is None:
             return Admission(first=True)
-        verdict = throttle.count_message(session=session, channel=CHANNEL, chat_key=key, limit=limit)
-        visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
-        return Admission(True, verdict, Prefs(visitor.language, visitor.hub_id) if visitor else Prefs())
+        return Admission(True, throttle.count_message(session=session, channel=CHANNEL, chat_key=key, limit=limit))
 
 
 async def guard(update: Update, context: Context) -> None:
@@ -158,11 +145,10 @@ async def guard(update: Update, context: Context) -> None:
     if not admission.first:
         log.info("dropped Telegram update %s: already handled", update.update_id)
         raise ApplicationHandlerStop
-    context.prefs = admission.prefs
     verdict = admission.verdict
     if verdict is throttle.Verdict.ALLOW:
         return
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     if query is not None:
         await _answer_query(query, texts.rate_limited(lang) if verdict is throttle.Verdict.NOTIFY else None)
     elif verdict is throttle.Verdict.NOTIFY:
@@ -180,7 +166,7 @@ async def start(update: Update, context: Context) -> None:
 
 async def choose_language(update: Update, context: Context) -> None:
     """Offer the languages again, the current one ticked."""
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     await reply(update, context, [texts.language_prompt(lang)])
 
 
@@ -194,7 +180,7 @@ async def choose_hub(update: Update, context: Context) -> None:
     """Ask which hub the visitor goes to (or say which one, when there is only one)."""
     from hubdesk.kb import knowledge_base
 
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     hubs = knowledge_base().hubs
     if len(hubs) > 1:
         await reply(update, context, [texts.hub_prompt(lang, _hubs())])
@@ -210,13 +196,13 @@ async def show_menu(update: Update, context: Context) -> None:
 
 async def show_help(update: Update, context: Context) -> None:
     """Say how to use the bot."""
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     await reply(update, context, [texts.help_text(lang)])
 
 
 async def show_privacy(update: Update, context: Context) -> None:
     """Say what is stored, for how long, and how to delete it."""
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     await reply(update, context, [texts.privacy(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)])
 
 
@@ -241,7 +227,7 @@ async def question(update: Update, context: Context) -> None:
 
 async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, files: ask kindly for a typed question."""
-    lang, _ = await preferences(update, context)
+    lang, _ = await preferences(update)
     await reply(update, context, [texts.not_text(lang)])
 
 
@@ -281,16 +267,16 @@ async def _retire_buttons(query: CallbackQuery, prefix: str) -> None:
 async def _button(update: Update, context: Context, action: str) -> None:
     replies = await conversation.handle_button(CHANNEL, chat_key(update), action, locale_hint(update))
     if action.startswith(ButtonAction.LANGUAGE):
-        replies = [*replies, *await _after_language(update, context, action.removeprefix(ButtonAction.LANGUAGE))]
+        replies = [*replies, *await _after_language(update, action.removeprefix(ButtonAction.LANGUAGE))]
     await reply(update, context, replies)
 
 
-async def _after_language(update: Update, context: Context, lang: str) -> list[Reply]:
+async def _after_language(update: Update, lang: str) -> list[Reply]:
     """After the language: what is stored, and (with several hubs and none chosen yet) which hub."""
     from hubdesk.kb import knowledge_base
 
     extra = [texts.stored_note(lang, get_settings().HUBDESK_CASE_RETENTION_DAYS)]
-    _, hub_id = await preferences(update, context)
+    _, hub_id = await preferences(update)
     if hub_id is None and len(knowledge_base().hubs) > 1:
         extra.append(texts.hub_prompt(lang, _hubs()))
     return extra
