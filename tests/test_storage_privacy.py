@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -37,7 +38,7 @@ def found(engine: Engine, needles: tuple[str, ...]) -> set[tuple[str, str]]:
         for table in SQLModel.metadata.sorted_tables:
             for row in connection.execute(select(table)).mappings():
                 for column, value in row.items():
-                    if value is None:
+                    if value is None or isinstance(value, date | datetime):  # "…09:34:56.987612" is no phone
                         continue
                     text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
                     digits = "".join(ch for ch in text if ch.isdigit())
