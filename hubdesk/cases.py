@@ -70,6 +70,7 @@ TRANSITIONS: dict[str, dict[CaseStatus, CaseStatus]] = {
 REPLY_LANGUAGES = ("uk", "nl", "en")
 MAX_TEXT = 4000  # one Telegram message; longer visitor texts are cut, volunteers' replies are refused (422)
 LAST_QUESTION_KEPT = timedelta(days=1)  # a remembered question waits this long for an "Ask a volunteer" tap
+POSTS_SCRUBBED_WITHIN = timedelta(days=1)  # the volunteers' group posts of a purged case are edited by then
 
 
 class CaseError(Exception):
@@ -471,12 +472,15 @@ def cancelled_reply(result: CaseResult | None, lang: str) -> Reply:
 
 
 def _erase(session: Session, case_ids: Sequence[int], now: datetime) -> None:
-    """Remove the personal data of these cases: message texts, the route back, the group-post mapping."""
+    """Remove the personal data of these cases: message texts and the route back.
+
+    Their posts in the volunteers' Telegram group still quote the visitor: the group's ``scrub`` edits those
+    posts and then deletes their ``VolunteerPost`` rows (a purged case no longer takes replies meanwhile).
+    """
     if not case_ids:
         return
     ids = list(case_ids)
     session.execute(update(CaseMessage).where(col(CaseMessage.case_id).in_(ids)).values(text=None))
-    session.execute(delete(VolunteerPost).where(col(VolunteerPost.case_id).in_(ids)))
     session.execute(update(Case).where(col(Case.id).in_(ids)).values(chat_key=None, purged_at=now))
 
 
@@ -496,6 +500,10 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
     )
     ids = [case_id for case_id in session.exec(query).all() if case_id is not None]
     _erase(session, ids, now)
+    # Posts the Telegram channel could not scrub within a day (no group configured any more, the bot removed
+    # from it): forget which case they were about all the same.
+    stale = select(Case.id).where(col(Case.purged_at) < now - POSTS_SCRUBBED_WITHIN)
+    session.execute(delete(VolunteerPost).where(col(VolunteerPost.case_id).in_(stale)))
     session.execute(delete(WebchatOutbox).where(col(WebchatOutbox.created_at) < cutoff))
     # The last question only serves an "Ask a volunteer" tap soon after the answer: a day is plenty.
     session.execute(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
-from hubdesk import cases
-from hubdesk.models import Case, CaseMessage, VolunteerPost
+from hubdesk import cases, jobs
+from hubdesk.models import Case, CaseMessage, VolunteerPost, utcnow
 from hubdesk.settings import Settings
 from hubdesk.users import create_user
 from tests import fake_telegram as tg
@@ -37,6 +39,13 @@ async def open_case(bot: Harness) -> tuple[int, dict]:
     with Session(bot_engine(bot)) as session:
         case = session.exec(select(Case)).one()
     return case.id, post
+
+
+async def group_edits(bot: Harness) -> list[dict]:
+    """The edits of posts in the volunteers' group (waiting for the first)."""
+    return await bot.fake.wait_for(
+        lambda: [c for c in bot.fake.calls_to("editMessageText") if c["chat_id"] == VOLUNTEERS]
+    )
 
 
 def bot_engine(bot: Harness):
@@ -191,11 +200,55 @@ async def test_ask_a_volunteer_button_then_cancel(bot: Harness, engine) -> None:
 
 
 async def test_forget_withdraws_the_case_and_erases_it(bot: Harness, engine) -> None:
-    case_id, _ = await open_case(bot)
+    case_id, post = await open_case(bot)
     await bot.say(VISITOR, "/forget", lang="ru")
     await bot.fake.wait_for(lambda: any("відкликав" in m["text"] for m in bot.fake.sent(VOLUNTEERS)))
     with Session(engine) as session:
         case = session.get(Case, case_id)
         assert case.status == "closed" and case.chat_key is None
         assert all(m.text is None for m in session.exec(select(CaseMessage).where(CaseMessage.case_id == case_id)))
+    edits = await group_edits(bot)
+    assert [e["message_id"] for e in edits] == [post["_message_id"]]
+    with Session(engine) as session:
         assert session.exec(select(VolunteerPost).where(VolunteerPost.case_id == case_id)).first() is None
+
+
+async def test_a_purged_case_leaves_the_group_too(bot: Harness, engine) -> None:
+    """After the retention period the case's posts (which quote the visitor and the volunteer) are edited
+    down to the case number, and a late reply to them no longer reaches anyone."""
+    case_id, post = await open_case(bot)
+    await volunteer_says(bot, "Надішліть, будь ласка, фото листа від IND.", post)
+    await volunteer_says(bot, "/close", post)
+    posts = await group_posts(bot, 3)  # the case, the answer, "closed"
+    with Session(engine) as session:
+        assert session.get(Case, case_id).status == "closed"
+        mapped = sorted(p.message_id for p in session.exec(select(VolunteerPost)))
+    assert mapped == sorted(p["_message_id"] for p in posts)
+
+    jobs.purge_once(now=utcnow() + timedelta(days=31), retention_days=30)
+    assert await bot.app.state.telegram.group.scrub() == 3
+
+    edits = await group_edits(bot)
+    assert sorted(e["message_id"] for e in edits) == mapped
+    for edit in edits:
+        assert f"Звернення {case_id}" in edit["text"]
+        assert "IND" not in edit["text"] and "фото" not in edit["text"]
+    with Session(engine) as session:
+        assert session.exec(select(VolunteerPost)).all() == []
+    before = len(bot.fake.sent())
+    await volunteer_says(bot, "А ще одне питання…", post)
+    hint = await bot.fake.wait_for(lambda: bot.fake.sent()[before:])
+    assert "не стосується звернення" in hint[0]["text"]
+    assert not [m for m in bot.fake.sent()[before:] if m["chat_id"] == VISITOR]
+    assert await bot.app.state.telegram.group.scrub() == 0  # nothing left
+
+
+async def test_a_post_telegram_no_longer_has_is_forgotten_all_the_same(bot: Harness, engine) -> None:
+    case_id, _ = await open_case(bot)
+    with Session(engine) as session:
+        cases.close(session=session, case_id=case_id, user=None)
+    jobs.purge_once(now=utcnow() + timedelta(days=31), retention_days=30)
+    bot.fake.fail_next("editMessageText", status=400)  # "message to edit not found"
+    assert await bot.app.state.telegram.group.scrub() == 1
+    with Session(engine) as session:
+        assert session.exec(select(VolunteerPost)).all() == []

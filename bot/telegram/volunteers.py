@@ -8,6 +8,10 @@ Who may answer: any member of the configured group. Being in that group is the h
 "this person is a volunteer", and it is what volunteers already do today. When a member's Telegram id
 belongs to a HubDesk user (``User.telegram_user_id``, not revoked), the action is recorded as theirs and that
 user's hub rule applies. Posts never carry the visitor's name, username or phone number.
+
+Posts quote what the visitor wrote, so they are purged with the case: once a case's text is erased (the
+retention period after closing, or "forget me"), ``VolunteerGroup.scrub`` edits its posts down to the case
+number and forgets them. Volunteers' own messages in the group are theirs; the bot cannot edit those.
 """
 
 from __future__ import annotations
@@ -16,22 +20,26 @@ import asyncio
 import itertools
 import logging
 from contextlib import suppress
+from functools import partial
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.dialog import LANGUAGE_NAMES
 from bot.messages import Reply
-from bot.telegram.send import send_replies
+from bot.telegram.send import send_replies, with_retries
 from hubdesk import cases
 from hubdesk.i18n import translator
-from hubdesk.models import User, VolunteerPost
+from hubdesk.models import Case, User, VolunteerPost
 from hubdesk.relay import CaseNotice
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+SCRUB_INTERVAL = 600.0  # seconds between looks for posts of purged cases ("forget me" scrubs at once)
+SCRUB_BATCH = 50  # posts edited per look: a group takes about 20 messages a minute before flood control
 
 
 def _category_name(category: str, lang: str) -> str:
@@ -93,13 +101,40 @@ def _first_post(chat_id: int, case_id: int) -> int | None:
 
 
 def _case_of_post(chat_id: int, message_id: int) -> int | None:
+    """The case a post is about; None for a post of a purged case (it is about to be scrubbed)."""
     from hubdesk.db import get_engine
 
     with Session(get_engine()) as session:
-        query = select(VolunteerPost.case_id).where(
-            VolunteerPost.chat_id == chat_id, VolunteerPost.message_id == message_id
+        query = (
+            select(VolunteerPost.case_id)
+            .join(Case, col(Case.id) == col(VolunteerPost.case_id))
+            .where(VolunteerPost.chat_id == chat_id, VolunteerPost.message_id == message_id,
+                   col(Case.purged_at).is_(None))
         )
         return session.exec(query).first()
+
+
+def _posts_to_scrub(limit: int) -> list[tuple[int, int, int, int]]:
+    """(row id, chat id, message id, case id) of posts about purged cases, oldest first."""
+    from hubdesk.db import session_scope
+
+    with session_scope() as session:
+        query = (
+            select(VolunteerPost.id, VolunteerPost.chat_id, VolunteerPost.message_id, VolunteerPost.case_id)
+            .join(Case, col(Case.id) == col(VolunteerPost.case_id))
+            .where(col(Case.purged_at).is_not(None))
+            .order_by(col(VolunteerPost.id).asc())
+            .limit(limit)
+        )
+        return [(row_id, chat_id, message_id, case_id) for row_id, chat_id, message_id, case_id in session.exec(query)
+                if row_id is not None]
+
+
+def _forget_post(row_id: int) -> None:
+    from hubdesk.db import session_scope
+
+    with session_scope() as session:
+        session.exec(delete(VolunteerPost).where(col(VolunteerPost.id) == row_id))  # type: ignore[call-overload]
 
 
 def _volunteer(telegram_user_id: int) -> User | None:
@@ -131,12 +166,21 @@ class VolunteerGroup:
         self._queue: asyncio.PriorityQueue[tuple[int, int, CaseNotice]] = asyncio.PriorityQueue()
         self._order = itertools.count()
         self._worker: asyncio.Task[None] | None = None
+        self._scrubber: asyncio.Task[None] | None = None
+        self._scrubbing = asyncio.Lock()
 
     def start(self) -> None:
         if self._worker is None:
             self._worker = asyncio.create_task(self._post_all(), name="telegram-volunteer-posts")
+        if self._scrubber is None:
+            self._scrubber = asyncio.create_task(self._scrub_regularly(), name="telegram-volunteer-scrub")
 
     async def stop(self) -> None:
+        if self._scrubber is not None:
+            self._scrubber.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._scrubber
+            self._scrubber = None
         if self._worker is None:
             return
         try:
@@ -170,6 +214,43 @@ class VolunteerGroup:
         sent = await send_replies(self.bot, self.chat_id, [Reply(post_text(notice, self.lang))], reply_to=reply_to)
         if notice.kind != "cancelled":  # after a withdrawal or "forget me" nothing may lead back to the case
             await asyncio.to_thread(_store_posts, self.chat_id, [m.message_id for m in sent], notice.case_id)
+        else:  # "forget me" erased the case at once: take the visitor's words out of the group now too
+            await self.scrub()
+
+    async def scrub(self) -> int:
+        """Edit the posts of purged cases down to their case number, then forget them; returns how many.
+
+        A post that is gone, too old or no longer reachable (the bot left the group) has nothing left to
+        scrub and is forgotten too; on any other error it stays for the next look.
+        """
+        async with self._scrubbing:  # the timer and a "forget me" must not edit the same post twice
+            posts = await asyncio.to_thread(_posts_to_scrub, SCRUB_BATCH)
+            t = translator(self.lang)
+            done = 0
+            for row_id, chat_id, message_id, case_id in posts:
+                text = t.gettext("Case {number}: text removed after the retention period, or at the visitor's request.")
+                edit = partial(self.bot.edit_message_text, text.format(number=case_id), chat_id=chat_id,
+                               message_id=message_id)
+                try:
+                    await with_retries(edit, what="editMessageText")
+                except (BadRequest, Forbidden) as exc:
+                    log.info("post of purged case %s not edited (%s); forgetting it", case_id, exc)
+                except TelegramError as exc:
+                    log.warning("could not scrub a post of purged case %s (%s); trying again later", case_id, exc)
+                    continue
+                await asyncio.to_thread(_forget_post, row_id)
+                done += 1
+            if done:
+                log.info("scrubbed %d volunteer-group post(s) of purged cases", done)
+            return done
+
+    async def _scrub_regularly(self) -> None:
+        while True:
+            try:
+                await self.scrub()
+            except Exception:  # the database may be down for a while; try again next time
+                log.warning("could not scrub the posts of purged cases", exc_info=True)
+            await asyncio.sleep(SCRUB_INTERVAL)
 
     async def say(self, text: str, reply_to: int) -> None:
         await send_replies(self.bot, self.chat_id, [Reply(text)], reply_to=reply_to)
