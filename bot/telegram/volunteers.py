@@ -168,6 +168,7 @@ class VolunteerGroup:
         self._worker: asyncio.Task[None] | None = None
         self._scrubber: asyncio.Task[None] | None = None
         self._scrubbing = asyncio.Lock()
+        self._scrub_now = asyncio.Event()
 
     def start(self) -> None:
         if self._worker is None:
@@ -214,8 +215,8 @@ class VolunteerGroup:
         sent = await send_replies(self.bot, self.chat_id, [Reply(post_text(notice, self.lang))], reply_to=reply_to)
         if notice.kind != "cancelled":  # after a withdrawal or "forget me" nothing may lead back to the case
             await asyncio.to_thread(_store_posts, self.chat_id, [m.message_id for m in sent], notice.case_id)
-        else:  # "forget me" erased the case at once: take the visitor's words out of the group now too
-            await self.scrub()
+        else:  # "forget me" erased the case at once: take the visitor's words out of the group soon too
+            self._scrub_now.set()  # (by the scrubber's task: an urgent post must not wait for edits)
 
     async def scrub(self) -> int:
         """Edit the posts of purged cases down to their case number, then forget them; returns how many.
@@ -246,11 +247,13 @@ class VolunteerGroup:
 
     async def _scrub_regularly(self) -> None:
         while True:
+            self._scrub_now.clear()
             try:
                 await self.scrub()
             except Exception:  # the database may be down for a while; try again next time
                 log.warning("could not scrub the posts of purged cases", exc_info=True)
-            await asyncio.sleep(SCRUB_INTERVAL)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._scrub_now.wait(), SCRUB_INTERVAL)
 
     async def say(self, text: str, reply_to: int) -> None:
         await send_replies(self.bot, self.chat_id, [Reply(text)], reply_to=reply_to)
