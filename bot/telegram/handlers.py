@@ -30,8 +30,6 @@ from hubdesk.visitors import get_visitor
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-
-
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -145,14 +143,16 @@ async def guard(update: Update, context: Context) -> None:
     if not admission.first:
         log.info("dropped Telegram update %s: already handled", update.update_id)
         raise ApplicationHandlerStop
-    verdict = admission.verdict
-    if verdict is throttle.Verdict.ALLOW:
+    if admission.verdict is throttle.Verdict.ALLOW:
         return
-    lang, _ = await preferences(update)
+    notice = None
+    if admission.verdict is throttle.Verdict.NOTIFY:  # once a minute; later ones are dropped in silence
+        lang, _ = await preferences(update)
+        notice = texts.rate_limited(lang)
     if query is not None:
-        await _answer_query(query, texts.rate_limited(lang) if verdict is throttle.Verdict.NOTIFY else None)
-    elif verdict is throttle.Verdict.NOTIFY:
-        await reply(update, context, [Reply(texts.rate_limited(lang))])
+        await _answer_query(query, notice)  # stop the button's spinner either way
+    elif notice is not None:
+        await reply(update, context, [Reply(notice)])
     raise ApplicationHandlerStop
 
 
