@@ -81,8 +81,11 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
         events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
         return handoff.Handoff(list(result.replies))
     if len(events.pending_events):  # the database is back after an outage: write what waited
-        with session_scope() as session:
-            events.pending_events.flush(session=session)
+        try:
+            with session_scope() as session:
+                events.pending_events.flush(session=session)
+        except SQLAlchemyError:  # not quite back; the next message tries again (this one is answered)
+            log.warning("events kept during the outage not written yet")
     return outcome
 
 
