@@ -2,8 +2,8 @@
 
 The secret token Telegram sends back (set with ``setWebhook``) is compared in constant time; anything else
 is a 403 and nothing is processed. An accepted update is queued for the bot and answered with 200 at once,
-without touching the database: Telegram waits for that 200 before it sends more. When too many wait already,
-the answer is 503 and Telegram retries later (back-pressure instead of an unbounded queue).
+without touching the database (a slow database cannot make Telegram's delivery time out). When too many
+wait already, the answer is 503 and Telegram retries later (back-pressure instead of an unbounded queue).
 
 A retried delivery (Telegram retries until it gets a 200) is answered ``"duplicate": true`` when this
 process has seen the ``update_id`` recently; the bot's guard then claims every update in the database
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["telegram"])
 
-MAX_BACKLOG = 2000  # queued updates; about a minute of work at full speed, a few MB of memory
+MAX_BACKLOG = 2000  # queued updates: 30-50 s of work for one process (bench/webhook_throughput.py), a few MB
 
 
 @router.post("/telegram/webhook", include_in_schema=False)
