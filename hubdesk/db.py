@@ -98,7 +98,7 @@ def _one_at_a_time(engine: Engine) -> AbstractContextManager[Any]:
 
     SQLite has one writer at a time. Without this, sixteen bot updates in sixteen threads would meet in
     SQLite's busy handler, which sleeps in steps of up to 100 ms: most of a burst was spent asleep. Taking
-    turns on a lock costs nothing (a unit of work is a millisecond or two) and keeps the order fair.
+    turns on a lock costs next to nothing: a unit of work holds it for a millisecond or a few.
     PostgreSQL locks rows, not the database, so its sessions are not serialised.
     """
     lock = _sqlite_writers.get(str(engine.url)) if engine.dialect.name == "sqlite" else None
