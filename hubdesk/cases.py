@@ -257,6 +257,12 @@ def _commit(session: Session, case: Case) -> None:
     session.refresh(case)  # loaded, so the result stays readable after the session closes
 
 
+def _volunteer_step(case: Case, kind: NoticeKind, told: str, user: User | None) -> CaseResult:
+    """A volunteer's step: the visitor is told ``told`` (with the case number), the volunteers who did it."""
+    return CaseResult(case, Effects(deliveries=_to_visitor(case, Reply(told.format(number=case.id))),
+                                    notices=[_notice(case, kind, user.name if user else "")]))
+
+
 def _add_message(session: Session, case: Case, sender: Sender, text: str, user: User | None = None) -> None:
     session.add(
         CaseMessage(
@@ -323,13 +329,7 @@ def claim(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     _commit(session, case)
     t = translator(case.language)
     told = t.gettext("A volunteer has taken your question (case {number}) and will answer here.")
-    return CaseResult(
-        case,
-        Effects(
-            deliveries=_to_visitor(case, Reply(told.format(number=case.id))),
-            notices=[_notice(case, "claimed", user.name if user else "")],
-        ),
-    )
+    return _volunteer_step(case, "claimed", told, user)
 
 
 def volunteer_reply_text(text: str, lang: str) -> str:
@@ -373,13 +373,7 @@ def close(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     told = t.gettext(
         "A volunteer has closed your question (case {number}). If you need more help, just write again."
     )
-    return CaseResult(
-        case,
-        Effects(
-            deliveries=_to_visitor(case, Reply(told.format(number=case.id))),
-            notices=[_notice(case, "closed", user.name if user else "")],
-        ),
-    )
+    return _volunteer_step(case, "closed", told, user)
 
 
 def reopen(*, session: Session, case_id: int, user: User | None) -> CaseResult:
@@ -401,13 +395,7 @@ def reopen(*, session: Session, case_id: int, user: User | None) -> CaseResult:
     _commit(session, case)
     t = translator(case.language)
     told = t.gettext("A volunteer has reopened your question (case {number}). You can write here.")
-    return CaseResult(
-        case,
-        Effects(
-            deliveries=_to_visitor(case, Reply(told.format(number=case.id))),
-            notices=[_notice(case, "reopened", user.name if user else "")],
-        ),
-    )
+    return _volunteer_step(case, "reopened", told, user)
 
 
 def cancel(*, session: Session, channel: str, chat_key: str) -> CaseResult | None:

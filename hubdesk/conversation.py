@@ -154,7 +154,7 @@ def _with_feedback(result: DialogResult, event_id: int | None) -> list[Reply]:
 async def handle_button(channel: Channel, chat_key: str, action: str, locale_hint: str | None = None) -> list[Reply]:
     """Act on a tapped button: feedback, language and hub choices are remembered; the rest navigates."""
     if action in handoff.HANDOFF_ACTIONS:  # ask a volunteer / cancel my question (hubdesk.handoff)
-        prefs = await asyncio.to_thread(_prefs_of, channel, chat_key)
+        prefs = await asyncio.to_thread(prefs_of, channel, chat_key)
         lang = dialog.reply_language_for(prefs.language, locale_hint)
         return await handoff.on_button(channel=channel, chat_key=chat_key, action=action, lang=lang)
     return await asyncio.to_thread(_tap, channel, chat_key, action, locale_hint)
@@ -226,7 +226,7 @@ def parse_feedback(action: str) -> tuple[int, bool] | None:
 
 async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None) -> list[Reply]:
     """ "Forget me": close the visitor's cases and erase their text, then delete the visitor row."""
-    prefs = await asyncio.to_thread(_prefs_of, channel, chat_key)
+    prefs = await asyncio.to_thread(prefs_of, channel, chat_key)
     lang = dialog.reply_language_for(prefs.language, locale_hint)
     await cases.run(cases.forget_visitor, channel=channel, chat_key=chat_key)
     await asyncio.to_thread(_forget_visitor, channel, chat_key)
@@ -237,7 +237,8 @@ async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None
     return [Reply(text)]
 
 
-def _prefs_of(channel: str, chat_key: str) -> Prefs:
+def prefs_of(channel: str, chat_key: str) -> Prefs:
+    """The visitor's stored choices (blocking: call it in a worker thread)."""
     with session_scope() as session:
         visitor = visitors.get_visitor(session=session, channel=channel, chat_key=chat_key)
         return Prefs() if visitor is None else Prefs(language=visitor.language, hub_id=visitor.hub_id)

@@ -13,18 +13,14 @@ from sqlmodel import Session, select
 
 from hubdesk import cases
 from hubdesk.models import Case, CaseMessage, utcnow
-from hubdesk.relay import relay
-from tests.utils.cases import FakeChannel, make_case, make_user
+from tests.utils.cases import FakeChannel, make_case, make_user, on_the_relay
 
 
 @pytest.fixture
 def channel(client: TestClient) -> Iterator[FakeChannel]:
     """A fake Telegram (and WhatsApp) on the relay, plus a volunteer listener; removed afterwards."""
-    fake = FakeChannel()
-    relay.register_sender("telegram", fake.sender("telegram"))
-    relay.register_case_listener(fake.listen)
-    yield fake
-    relay.clear()
+    with on_the_relay() as fake:
+        yield fake
 
 
 @pytest.fixture

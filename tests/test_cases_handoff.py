@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 from bot.messages import ButtonAction, Incoming, Reply
 from hubdesk import conversation
 from hubdesk.models import Case, CaseMessage, Visitor
-from hubdesk.relay import relay
-from tests.utils.cases import FakeChannel, make_user
+from tests.utils.cases import FakeChannel, make_user, on_the_relay
 
 CHAT = "70070070"
 UNANSWERABLE = "мій кіт з'їв мою домашню роботу з астрофізики"
@@ -21,11 +20,8 @@ UNANSWERABLE = "мій кіт з'їв мою домашню роботу з ас
 
 @pytest.fixture
 def fake(engine: Engine) -> Iterator[FakeChannel]:
-    fake = FakeChannel()
-    relay.register_sender("telegram", fake.sender("telegram"))
-    relay.register_case_listener(fake.listen)
-    yield fake
-    relay.clear()
+    with on_the_relay() as fake:
+        yield fake
 
 
 async def say(text: str) -> list[Reply]:

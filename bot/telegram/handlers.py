@@ -25,7 +25,6 @@ from bot.telegram.send import send_replies, with_retries
 from hubdesk import conversation, throttle
 from hubdesk.db import session_scope
 from hubdesk.settings import get_settings
-from hubdesk.visitors import get_visitor
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +44,6 @@ def locale_hint(update: Update) -> str | None:
     return user.language_code if user else None
 
 
-def _stored_preferences(key: str) -> tuple[str | None, str | None]:
-    with session_scope() as session:
-        visitor = get_visitor(session=session, channel=CHANNEL, chat_key=key)
-        return (visitor.language, visitor.hub_id) if visitor else (None, None)
-
-
 async def preferences(update: Update) -> tuple[str, str | None]:
     """The visitor's reply language (chosen, else from Telegram's language code) and hub, if any.
 
@@ -58,11 +51,11 @@ async def preferences(update: Update) -> tuple[str, str | None]:
     Questions and taps do not need it (the conversation reads the visitor in its own transaction).
     """
     try:
-        chosen, hub_id = await asyncio.to_thread(_stored_preferences, chat_key(update))
+        prefs = await asyncio.to_thread(conversation.prefs_of, CHANNEL, chat_key(update))
     except Exception:
         log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
-        chosen, hub_id = None, None
-    return dialog.reply_language_for(chosen, locale_hint(update)), hub_id
+        prefs = conversation.Prefs()
+    return dialog.reply_language_for(prefs.language, locale_hint(update)), prefs.hub_id
 
 
 def _is_group(update: Update) -> bool:

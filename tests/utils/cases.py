@@ -3,7 +3,8 @@ and a fake channel that records what visitors receive."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from bot.messages import Reply
 from hubdesk import cases
 from hubdesk.models import Case, User
-from hubdesk.relay import CaseNotice
+from hubdesk.relay import CaseNotice, relay
 from hubdesk.users import hash_token, new_token
 
 
@@ -69,3 +70,15 @@ class FakeChannel:
 
     def kinds(self) -> list[str]:
         return [n.kind for n in self.notices]
+
+
+@contextmanager
+def on_the_relay() -> Iterator[FakeChannel]:
+    """A FakeChannel as the Telegram sender and a case listener, removed from the relay afterwards."""
+    fake = FakeChannel()
+    relay.register_sender("telegram", fake.sender("telegram"))
+    relay.register_case_listener(fake.listen)
+    try:
+        yield fake
+    finally:
+        relay.clear()
