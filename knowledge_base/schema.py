@@ -41,7 +41,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Hub articles may name the visitor's hub; the Dialog fills these from hubs.yaml.
 HUB_PLACEHOLDERS = frozenset(
     {"hub_name", "hub_city", "hub_address", "hub_opening_hours", "hub_volunteer_hours", "hub_contact",
-     "hub_activities", "hub_donations"}
+     "hub_activities", "hub_donations", "hub_accessibility", "hub_children", "hub_pets", "hub_computers",
+     "hub_transport"}
 )
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -88,8 +89,12 @@ class Phrasings(Strict):
 
 
 class Source(Strict):
+    """An official page an answer rests on; ``date`` is the date the page itself states (published or
+    last updated), when it states one, so ``kb check`` can tell a current rule from an old one."""
+
     url: HttpUrl
     title: str = Field(min_length=1)
+    date: dt.date | None = None
 
     @field_validator("url")
     @classmethod
@@ -111,6 +116,10 @@ class Article(Strict):
     sources: list[Source] = Field(min_length=1)
     checked: dt.date
     changing: bool = False
+    # For a changing rule: the date of the newest official statement of it (a letter to parliament, a
+    # news item, a page's update date). The bot shows it beside the check date, because "checked
+    # yesterday" says nothing about whether the rule itself is from 2022 or from last month.
+    rule_date: dt.date | None = None
     related: list[str] = Field(default_factory=list)
     volunteer_hint: Localized | None = None
 
@@ -146,6 +155,11 @@ class Hub(Strict):
     contact: str
     activities: Localized | None = None
     donations: Localized | None = None
+    accessibility: Localized | None = None  # step-free entrance, lift, toilet, hearing loop
+    children: Localized | None = None  # may children come along, is there a play corner
+    pets: Localized | None = None  # may a dog come in
+    computers: Localized | None = None  # computers, printing, scanning, wifi
+    transport: Localized | None = None  # public transport, bicycle and car parking
     example: bool = False
 
     @field_validator("id")
