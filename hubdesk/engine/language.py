@@ -1,73 +1,114 @@
-"""Which language a message is written in, and which language to answer in."""
+"""Which language a message is written in, and which language to answer in.
+
+The script decides the candidates (Cyrillic: uk or ru; Latin: nl, en, or Ukrainian/Russian typed in Latin
+letters), and a naive Bayes model over character n-grams and whole words, trained on the knowledge base
+and its visitor corpus, decides between them. Word lists failed on short messages: "Хочу поговорити з
+волонтером" has no і, ї or є and no word that only Ukrainian uses, yet "-ити" and "-ером" give it away
+to n-grams. The statistics count languages, so this matters.
+"""
 
 from __future__ import annotations
 
-from hubdesk.engine.text import CYRILLIC, LATIN
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-UK_LETTERS = set("іїєґ")
-RU_LETTERS = set("ыэъё")
-# Short, frequent words that give a language away. Kept small on purpose: these are tie-breakers.
-UK_WORDS = set(
-    "що як чи це мені мене я та і й або дуже який яка які де коли скільки можна треба потрібно мій моя "
-    "наш вже ще хочу якщо бо тому але теж також від до після для про щоб ви вони він вона нам нас їх "
-    "його її ми є було буде зараз тут там".split()
-)
-RU_WORDS = set(
-    "что как это мне меня или очень какой какая где когда сколько можно нужно надо мой моя наш уже еще "
-    "хочу если потому но тоже также от до после для про чтобы вы они он она нам нас их его ее мы есть "
-    "было будет сейчас тут там ли нет да чем меня себя пожалуйста опять больше".split()
-)
-NL_WORDS = set(
-    "ik je jij u de het een en van is in op te dat die niet met voor mijn mag moet kan hoe wat waar wie "
-    "heb heeft hebben ben zijn wil graag ook nog al bij naar om er maar of als dan geen wel we wij ze zij "
-    "hij mij me ons kunnen krijg krijgen welke hoeveel wanneer waarom iemand hallo goedemorgen dank "
-    "bedankt alstublieft alsjeblieft".split()
-)
-EN_WORDS = set(
-    "i you the a an and of is in on to that this not with for my may must can how what where who have has "
-    "am are be want would also still at from or if then no yes we they he she me us do does did get "
-    "which much many when why someone hello hi thanks thank please there it its i'm dont don't can't".split()
-)
-# Ukrainian (or Russian) typed in Latin letters: frequent words and letter clusters English and Dutch lack.
-# Words both languages share ("я", "так", "тут") say nothing about which one it is.
-UK_WORDS, RU_WORDS = UK_WORDS - RU_WORDS, RU_WORDS - UK_WORDS
-TRANSLIT_WORDS = set(
-    "chy shcho shco scho yak jak meni mene ya tse ye mozhna mozhu treba potribno de koly skilky dytyna "
-    "robota robotu dyakuyu diakuiu dyakuju pryvit privet dobryi den chto kak mne mozhno nuzhno gde "
-    "skolko eto spasibo pomogite dopomozhit dopomohty pislia pislya tezh takozh khochu hochu yakshcho "
-    "moia moya nas vony vin vona dlia dlya vid pro shchob bude bulo zaraz tut tam daite kontakt".split()
-)
-TRANSLIT_CLUSTERS = ("shch", "zh", "kh", "yi", "iu", "ia", "sia", "ty ", "yy", "tsi", "dzh")
+import numpy as np
+
+from hubdesk.engine.text import CYRILLIC, LATIN, WORD
+
+LANGUAGES = ("uk", "ru", "nl", "en", "uk-latn", "ru-latn")
+SCRIPT_CANDIDATES = {"cyrillic": ("uk", "ru"), "latin": ("nl", "en", "uk-latn", "ru-latn")}
 LANGUAGE_TO_REPLY = {"uk": "uk", "ru": "uk", "uk-latn": "uk", "ru-latn": "uk", "nl": "nl", "en": "en"}
+NGRAMS = (1, 2, 3, 4)
+ALPHA = 0.1  # additive smoothing: small, because most n-grams are informative and data is plentiful
+MIN_COUNT = 2  # n-grams seen once are mostly typos and names
 
 
-def detect_language(text: str, tokens: list[str]) -> str:
-    """One of uk, ru, nl, en, uk-latn, ru-latn, or unknown, for cleaned text and its words."""
+def features(text: str) -> list[str]:
+    """Character n-grams of each word (padded with spaces) and the words themselves."""
+    out: list[str] = []
+    for word in WORD.findall(text.lower()):
+        if word.isdigit():
+            continue
+        out.append("w:" + word)
+        padded = f" {word} "
+        for n in NGRAMS:
+            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+def script_of(text: str) -> str | None:
     cyr = len(CYRILLIC.findall(text))
-    lat = len(LATIN.findall(text))
-    if cyr == 0 and lat == 0:
-        return "unknown"
-    if cyr >= lat:
-        uk_letters = sum(ch in UK_LETTERS for ch in text)
-        uk_words = sum(t in UK_WORDS for t in tokens)
-        # infinitives: Russian -ть / -ться, Ukrainian -ти / -тися
-        uk = 3 * uk_letters + uk_words + sum(t.endswith(("ти", "тися")) and len(t) > 4 for t in tokens)
-        ru = 3 * sum(ch in RU_LETTERS for ch in text) + sum(t in RU_WORDS for t in tokens)
-        ru += sum(t.endswith(("ть", "ться")) and len(t) > 4 for t in tokens)
-        if uk_letters == 0 and uk_words == 0 and cyr >= 12:
-            ru += 3  # a Ukrainian sentence of this length almost always has an і, ї or є
-        return "ru" if ru > uk else "uk"
-    nl = sum(t in NL_WORDS for t in tokens)
-    en = sum(t in EN_WORDS for t in tokens)
-    padded = f" {text} "
-    tr = 1.5 * sum(t in TRANSLIT_WORDS for t in tokens) + 0.5 * sum(padded.count(c) for c in TRANSLIT_CLUSTERS)
-    if tr > max(nl, en) and tr >= 1.5:
-        ru_latn = sum(t in {"chto", "kak", "mne", "mozhno", "nuzhno", "gde", "skolko", "eto", "spasibo"}
-                      for t in tokens)
-        return "ru-latn" if ru_latn > 1 else "uk-latn"
-    if nl == en == 0:
-        return "unknown"
-    return "nl" if nl >= en else "en"
+    lat = len(LATIN.findall(text.lower()))
+    if cyr == 0 and lat < 2:
+        return None
+    return "cyrillic" if cyr >= lat else "latin"
+
+
+@dataclass(frozen=True)
+class LanguageModel:
+    """Multinomial naive Bayes: log P(feature | language) per feature, one column per language."""
+
+    languages: tuple[str, ...]
+    index: dict[str, int]
+    log_prob: np.ndarray  # (features, languages)
+    log_unseen: np.ndarray  # (languages,): a feature never seen with that language
+
+    @classmethod
+    def train(cls, samples: Iterable[tuple[str, str]]) -> LanguageModel:
+        """Learn from (text, language) pairs; languages outside ``LANGUAGES`` are ignored."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for text, lang in samples:
+            if lang in LANGUAGES:
+                counts[lang].update(features(text))
+        total: Counter[str] = Counter()
+        for c in counts.values():
+            total.update(c)
+        vocab = sorted(f for f, n in total.items() if n >= MIN_COUNT)
+        index = {f: i for i, f in enumerate(vocab)}
+        log_prob = np.zeros((len(vocab), len(LANGUAGES)), dtype=np.float32)
+        log_unseen = np.zeros(len(LANGUAGES), dtype=np.float32)
+        for j, lang in enumerate(LANGUAGES):
+            c = counts.get(lang, Counter())
+            mass = sum(c[f] for f in vocab) + ALPHA * (len(vocab) + 1)
+            column = np.array([c[f] for f in vocab], dtype=np.float64)
+            log_prob[:, j] = np.log((column + ALPHA) / mass)
+            log_unseen[j] = math.log(ALPHA / mass)
+        return cls(LANGUAGES, index, log_prob, log_unseen)
+
+    def scores(self, text: str, candidates: tuple[str, ...]) -> dict[str, float]:
+        """Mean log-likelihood per feature of ``text`` under each candidate language."""
+        cols = [self.languages.index(c) for c in candidates]
+        rows = [self.index[f] for f in features(text) if f in self.index]
+        if not rows:
+            return dict.fromkeys(candidates, 0.0)
+        summed = self.log_prob[rows][:, cols].sum(axis=0) / len(rows)
+        return {c: float(s) for c, s in zip(candidates, summed, strict=True)}
+
+    def detect(self, text: str) -> str:
+        """One of ``LANGUAGES`` or ``unknown`` (nothing to read, or Latin text with no known word)."""
+        script = script_of(text)
+        if script is None:
+            return "unknown"
+        candidates = SCRIPT_CANDIDATES[script]
+        words = [w for w in WORD.findall(text.lower()) if not w.isdigit()]
+        if script == "latin" and not any(("w:" + w) in self.index for w in words):
+            return "unknown"  # "asdfgh", a name, a code: no language to speak of
+        scores = self.scores(text, candidates)
+        return max(candidates, key=lambda c: scores[c])
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        vocab = sorted(self.index, key=self.index.__getitem__)
+        return {"lang_vocab": np.array(vocab, dtype=str), "lang_log_prob": self.log_prob,
+                "lang_log_unseen": self.log_unseen, "lang_languages": np.array(self.languages, dtype=str)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LanguageModel:
+        vocab = arrays["lang_vocab"].tolist()
+        return cls(tuple(arrays["lang_languages"].tolist()), {f: i for i, f in enumerate(vocab)},
+                   arrays["lang_log_prob"], arrays["lang_log_unseen"])
 
 
 def reply_language(detected: str, chosen: str | None = None, locale_hint: str | None = None) -> str:

@@ -34,6 +34,9 @@ _LATIN_MULTI = [
     ("ck", "k"), ("g", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("q", "k"), ("x", "ks"), ("'", ""),
 ]
 _LATIN_RE = re.compile("|".join(re.escape(a) for a, _ in _LATIN_MULTI))
+# Czech-style letters some phones offer for Ukrainian (ISO 9 and scientific transliteration), as digraphs.
+DIACRITICS = str.maketrans({"ž": "zh", "č": "ch", "š": "sh", "ŝ": "shch", "ć": "ch", "ś": "s", "ź": "z",
+                            "ï": "yi", "ë": "yo", "ý": "y", "ĭ": "j"})
 _LATIN_MAP = dict(_LATIN_MULTI)
 _DOUBLE = re.compile(r"(.)\1+")
 
@@ -55,7 +58,7 @@ def skeleton(word: str) -> str:
     """The script-independent key of one lower-case word."""
     if CYRILLIC.search(word):
         word = "".join(_CYR.get(ch, ch) for ch in word)
-    word = _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], word)
+    word = _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], word.translate(DIACRITICS))
     return _DOUBLE.sub(r"\1", word)
 
 

@@ -1,0 +1,136 @@
+"""The safety screen: is someone in danger (crisis), in distress (concern), or neither?
+
+It runs first on every message, before anything else (DESIGN.md, rule 1), and recall comes before
+precision: a false alarm costs a visitor one unneeded list of emergency numbers, a miss can cost a life.
+
+Three detectors, each trained or written for what the others miss, then combined:
+
+- a network over the sentence encoder's embedding, which hears meaning: "I am standing on the bridge",
+  a farewell after giving things away, "his mouth hangs crooked and he talks strangely";
+- a linear model over hashed word and character n-grams of skeletons (``sparse``), which keeps the
+  explicit word inside a long practical message and transliterated spellings the encoder blurs;
+- the hand-written phrases of ``crisis.PHRASES``, kept as a union: what they catch is always a crisis.
+
+A small logistic model stacks the two trained scores into one probability per tier. Its thresholds were
+chosen by ``training`` on out-of-fold predictions for recall, not by hand. Without the encoder the lexical
+model and the phrases still screen every message, with their own (lower) threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from hubdesk.engine.crisis import CrisisKind, detect_crisis
+from hubdesk.engine.heads import Ensemble, Softmax
+from hubdesk.engine.reader import Reading
+from hubdesk.engine.sparse import SparseSoftmax, Vectorizer
+from knowledge_base.corpus import CRISIS_LABELS
+
+Tier = Literal["crisis", "concern", "none"]
+SAFETY_CLASSES: tuple[str, ...] = ("none", "concern", *CRISIS_LABELS)
+TIERS: tuple[Tier, ...] = ("none", "concern", "crisis")
+_CRISIS_COLUMNS = slice(2, None)
+
+
+@dataclass(frozen=True)
+class SafetyVerdict:
+    tier: Tier
+    kind: CrisisKind | None  # for a crisis: what kind (it decides the category the event counts under)
+    crisis_score: float  # stacked P(crisis), 0..1
+    by_phrase: bool = False  # a hand-written phrase matched
+
+    @property
+    def crisis(self) -> bool:
+        return self.tier == "crisis"
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-5, 1 - 1e-5)
+    return np.log(p / (1 - p))
+
+
+def stack_features(semantic: np.ndarray | None, lexical: np.ndarray | None, phrase: np.ndarray) -> np.ndarray:
+    """Rows of stacked features from per-class probabilities (``SAFETY_CLASSES`` columns) of the detectors
+    present: crisis and concern log-odds of each, and whether a phrase matched."""
+    cols = []
+    for probs in (semantic, lexical):
+        if probs is not None:
+            cols += [_logit(probs[:, _CRISIS_COLUMNS].sum(axis=1)), _logit(probs[:, 1])]
+    cols.append(phrase.astype(np.float32))
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+def phrase_kind(line: str) -> CrisisKind | None:
+    return detect_crisis(line)
+
+
+@dataclass(frozen=True)
+class Stacker:
+    """One way of combining the detectors: its logistic model and its crisis threshold."""
+
+    model: Softmax  # over stack_features(...): TIERS
+    crisis_at: float
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {**self.model.to_arrays(prefix), f"{prefix}_crisis_at": np.array(self.crisis_at, np.float32)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> Stacker:
+        return cls(Softmax.from_arrays(arrays, prefix), float(arrays[f"{prefix}_crisis_at"]))
+
+
+@dataclass(frozen=True)
+class SafetyModel:
+    semantic: Ensemble
+    vectorizer: Vectorizer
+    lexical: SparseSoftmax
+    fused: Stacker  # semantic + lexical + phrases: the normal case
+    lexical_only: Stacker  # without the encoder
+    semantic_only: Stacker  # without the lexical detector: only to measure what each part adds
+    concern_at: float
+
+    def assess(self, reading: Reading, vector: np.ndarray | None, mode: str = "fused") -> SafetyVerdict:
+        """The verdict for one message; ``vector`` is its embedding, or None when the encoder is down."""
+        kind = phrase_kind(reading.line)
+        phrase = np.array([kind is not None])
+        semantic = self.semantic.proba(vector) if vector is not None and mode != "lexical" else None
+        lexical = None if mode == "semantic" and semantic is not None else self.lexical.proba(
+            self.vectorizer.transform([reading.keys]))
+        stacker = self.fused if semantic is not None and lexical is not None else (
+            self.lexical_only if semantic is None else self.semantic_only)
+        tiers = stacker.model.proba(stack_features(semantic, lexical, phrase))[0]
+        crisis_at = stacker.crisis_at
+        kinds = sum(p[0, _CRISIS_COLUMNS] for p in (semantic, lexical) if p is not None)
+        crisis_score = float(tiers[2])
+        if kind is not None or crisis_score >= crisis_at:
+            chosen = kind or CRISIS_LABELS[int(np.argmax(kinds))]
+            return SafetyVerdict("crisis", chosen, crisis_score, by_phrase=kind is not None)  # type: ignore[arg-type]
+        if float(tiers[1]) >= self.concern_at:
+            return SafetyVerdict("concern", None, crisis_score)
+        return SafetyVerdict("none", None, crisis_score)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            **self.semantic.to_arrays("safety_sem"),
+            "safety_idf": self.vectorizer.idf,
+            "safety_lex_w": self.lexical.weights.astype(np.float16),
+            **self.fused.to_arrays("safety_fused"),
+            **self.lexical_only.to_arrays("safety_lexonly"),
+            **self.semantic_only.to_arrays("safety_semonly"),
+            "safety_concern_at": np.array(self.concern_at, np.float32),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SafetyModel:
+        return cls(
+            Ensemble.from_arrays(arrays, "safety_sem"),
+            Vectorizer(arrays["safety_idf"]),
+            SparseSoftmax(arrays["safety_lex_w"]),
+            Stacker.from_arrays(arrays, "safety_fused"),
+            Stacker.from_arrays(arrays, "safety_lexonly"),
+            Stacker.from_arrays(arrays, "safety_semonly"),
+            float(arrays["safety_concern_at"]),
+        )
