@@ -1,7 +1,9 @@
 """The knowledge base as one file, for sharing between hubs: ``hubdesk export`` / ``hubdesk import``.
 
-A bundle holds the exact text of every YAML file (categories.yaml, hubs.yaml, articles/*.yaml), so comments and
-layout survive and a round trip is byte-identical. It is YAML (multi-line texts as literal blocks, pleasant to
+A bundle holds the exact text of every YAML file (categories.yaml, hubs.yaml, lexicon.yaml, articles/*.yaml) and of
+the training corpus (corpus/**.jsonl: how visitors ask for each article, the crisis corpus), so comments and
+layout survive and a round trip is byte-identical. The trained model is not in it: it is built from these files
+(``hubdesk model build`` after an import). It is YAML (multi-line texts as literal blocks, pleasant to
 review) or JSON when the file name ends in ``.json``.
 
 Import merges: files in the bundle are added or replaced, local articles the bundle lacks are kept, and
@@ -23,13 +25,17 @@ from pathlib import Path
 import yaml
 
 from knowledge_base.checks import check_knowledge_base
+from knowledge_base.corpus import corpus_files
 from knowledge_base.loader import SAFE_LOADER, article_files
 
 FORMAT = "hubdesk-kb-bundle"
 VERSION = 1
 HUBS_FILE = "hubs.yaml"
 # Every path a bundle may name; anything else (../, absolute paths, other files) is refused.
-ALLOWED_PATH = re.compile(r"^(categories\.yaml|hubs\.yaml|articles/[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.yaml)$")
+ALLOWED_PATH = re.compile(
+    r"^(categories\.yaml|hubs\.yaml|lexicon\.yaml|articles/[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.yaml"
+    r"|corpus/(visitor|crisis|intents)/[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.jsonl|corpus/offtopic[A-Za-z0-9_.-]{0,60}\.jsonl)$"
+)
 
 
 class BundleError(Exception):
@@ -53,8 +59,9 @@ class ImportPlan:
 
 
 def kb_files(directory: Path) -> dict[str, str]:
-    """Relative path -> text of every knowledge-base YAML file under ``directory``."""
-    paths = [directory / "categories.yaml", directory / HUBS_FILE, *article_files(directory)]
+    """Relative path -> text of every knowledge-base file (YAML and corpus) under ``directory``."""
+    paths = [directory / "categories.yaml", directory / HUBS_FILE, directory / "lexicon.yaml",
+             *article_files(directory), *corpus_files(directory)]
     return {p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8") for p in paths if p.exists()}
 
 

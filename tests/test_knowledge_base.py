@@ -11,7 +11,7 @@ from knowledge_base import KnowledgeBaseError, load_knowledge_base
 from knowledge_base.checks import check_knowledge_base
 from knowledge_base.loader import DEFAULT_DIR
 
-TODAY = dt.date(2026, 11, 22)
+TODAY = dt.date(2026, 12, 2)
 
 
 @pytest.fixture
