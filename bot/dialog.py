@@ -92,9 +92,10 @@ def fill_hub(text: str, hub: Hub, lang: str) -> str:
         "hub_contact": hub.contact,
         "hub_opening_hours": hub.opening_hours.get(lang),
         "hub_volunteer_hours": hub.volunteer_hours.get(lang),
-        "hub_activities": hub.activities.get(lang) if hub.activities else unknown,
-        "hub_donations": hub.donations.get(lang) if hub.donations else unknown,
     }
+    for name in ("activities", "donations", "accessibility", "children", "pets", "computers", "transport"):
+        detail = getattr(hub, name)
+        values[f"hub_{name}"] = detail.get(lang) if detail else unknown
     filled = text.format(**values)
     if hub.example and "{hub_" in text:
         filled += "\n" + t.gettext("(These hub details are an example: the hub has not filled in its own yet.)")
@@ -111,6 +112,9 @@ def article_text(article: Article, lang: str, hub: Hub, today: dt.date | None = 
             "⚠️ This information was last checked more than a year ago and may be out of date. "
             "Check the official source or ask a volunteer."
         ))
+    elif article.changing and article.rule_date is not None:
+        parts.append(t.gettext("⚠️ These rules are changing. The newest official statement we found is of {date}.")
+                     .format(date=article.rule_date.strftime("%d.%m.%Y")))
     elif article.changing:
         parts.append(t.gettext("⚠️ These rules are changing. Check the official source before you act."))
     checked = t.gettext("Checked on {date}").format(date=article.checked.strftime("%d.%m.%Y"))
@@ -161,6 +165,20 @@ def crisis_reply(lang: str) -> Reply:
 
 # -- the decision --------------------------------------------------------------------------------------
 
+def concern_line(lang: str) -> str:
+    """One short line under an answer when a message sounds heavy: help is there, a person too."""
+    return translator(lang).gettext(
+        "It sounds like a lot right now. You can talk to someone at 113 any time (free, anonymous: call 113 or "
+        "0800-0113, or chat on [113.nl](https://www.113.nl)), or ask a volunteer of the hub with the button below."
+    )
+
+
+def _with_concern(reply: Reply, analysis: Analysis) -> Reply:
+    if analysis.tier != "concern":
+        return reply
+    return Reply(f"{reply.text}\n\n{concern_line(analysis.reply_language)}", reply.buttons)
+
+
 def _result(analysis: Analysis, action, replies, *, article: str | None = None, category: str | None = None,
             urgent: bool = False, choices: tuple[str, ...] = (), asked_for_person: bool = False) -> DialogResult:
     return DialogResult(
@@ -174,6 +192,7 @@ def _result(analysis: Analysis, action, replies, *, article: str | None = None, 
         urgent=urgent,
         choices=choices,
         asked_for_person=asked_for_person,
+        tier=analysis.tier,
     )
 
 
@@ -187,12 +206,16 @@ def respond(
 ) -> DialogResult:
     """Decide what to do with one visitor message."""
     answerer = answerer or default_answerer()
-    hub = answerer.kb.hub(hub_id)
     analysis = answerer.analyse(text, chosen_language=chosen_language, locale_hint=locale_hint)
+    return decide(analysis, hub=answerer.kb.hub(hub_id))
+
+
+def decide(analysis: Analysis, *, hub: Hub) -> DialogResult:
+    """The Dialog's decision for an already analysed message (the conversation analyses before it locks)."""
     lang = analysis.reply_language
     t = translator(lang)
 
-    if analysis.crisis:
+    if analysis.crisis:  # rule 1: first, always
         category = "healthcare" if analysis.crisis == "medical" else "mental_health"
         return _result(analysis, "crisis", [crisis_reply(lang)], category=category, urgent=True)
 
@@ -216,25 +239,25 @@ def respond(
 
     top = analysis.top
     if analysis.decision == "answer" and top is not None:
-        return _result(analysis, "answer", [article_reply(top.article, lang, hub)], article=top.article.id,
-                       category=top.article.category)
+        reply = _with_concern(article_reply(top.article, lang, hub), analysis)
+        return _result(analysis, "answer", [reply], article=top.article.id, category=top.article.category)
 
     if analysis.decision == "choose" and top is not None:
         picks = [r.article for r in analysis.ranked[:MAX_CHOICES] if r.score >= top.score * 0.6]
         rows = tuple((Button(a.title.get(lang), ButtonAction.article(a.id)),) for a in picks)
-        reply = Reply(t.gettext("I am not sure I understood. Did you mean one of these?"),
-                      (*rows, _volunteer_row(lang)))
+        reply = _with_concern(Reply(t.gettext("I am not sure I understood. Did you mean one of these?"),
+                                    (*rows, _volunteer_row(lang))), analysis)
         return _result(analysis, "choose", [reply], article=top.article.id, category=top.article.category,
                        choices=tuple(a.id for a in picks))
 
-    reply = Reply(
+    reply = _with_concern(Reply(
         t.gettext(
             "I'm sorry, I don't have a good answer to that. I can pass your question to a volunteer of "
             "the hub, or you can look through the topics."
         ),
         (_volunteer_row(lang),),
-    )
-    return _result(analysis, "escalate", [reply], category="other")
+    ), analysis)
+    return _result(analysis, "escalate", [reply], category="mental_health" if analysis.tier == "concern" else "other")
 
 
 def on_button(action: str, *, lang: str, hub_id: str | None = None, answerer: Answerer | None = None) -> list[Reply]:

@@ -57,6 +57,9 @@ class DialogResult:
     # "escalate" means either: the visitor asked for a person (hand over now), or nothing fitted and a
     # volunteer is offered. This tells them apart.
     asked_for_person: bool = False
+    # The safety screen's tier: "crisis" (danger: the emergency reply), "concern" (distress without
+    # danger: the answer carries one line with 113 and a volunteer), or "none".
+    tier: str = "none"
 
 
 class ButtonAction:

@@ -14,7 +14,7 @@ from hubdesk.settings import get_settings
 from knowledge_base import KnowledgeBaseError
 
 # Modules that add their own sub-commands with ``register(subparsers)``.
-COMMAND_MODULES = ("hubdesk.cli_admin", "hubdesk.cli_cases", "hubdesk.cli_ops")
+COMMAND_MODULES = ("hubdesk.cli_admin", "hubdesk.cli_cases", "hubdesk.cli_ops", "hubdesk.cli_model")
 
 
 def _result_json(result) -> dict:
@@ -27,6 +27,7 @@ def _result_json(result) -> dict:
         "confidence": result.confidence,
         "choices": list(result.choices),
         "urgent": result.urgent,
+        "tier": result.tier,
         "text": "\n\n".join(render.to_plain(r.text) for r in result.replies),
     }
 
@@ -61,13 +62,30 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     """Validate the knowledge base; exit 1 on any problem, print warnings."""
     from knowledge_base.checks import check_knowledge_base
 
-    report = check_knowledge_base(get_settings().HUBDESK_KB_DIR)
+    directory = get_settings().HUBDESK_KB_DIR
+    report = check_knowledge_base(directory)
+    if not report.errors:
+        report.warnings.extend(model_warnings(directory))
     for line in report.warnings:
         print(f"warning: {line}")
     for line in report.errors:
         print(f"error: {line}")
     print(f"{report.article_count} articles, {len(report.errors)} errors, {len(report.warnings)} warnings")
     return 1 if report.errors else 0
+
+
+def model_warnings(directory) -> list[str]:
+    """The trained model next to the knowledge base: loadable, and built from the current data."""
+    from hubdesk.engine.model import UnderstandingModel, data_fingerprint, model_path
+
+    path = model_path(directory)
+    try:
+        manifest = UnderstandingModel.load(path).manifest
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"{path}: the trained model cannot be loaded ({exc}); run `hubdesk model build`"]
+    if manifest.fingerprint != data_fingerprint(directory):
+        return [f"{path}: built from older articles or corpus; run `hubdesk model build`"]
+    return []
 
 
 def cmd_run(args: argparse.Namespace) -> int:

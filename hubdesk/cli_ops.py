@@ -46,7 +46,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         + (", hubs.yaml kept (use --include-hubs to take the bundle's)" if plan.skipped else "")
     )
     if plan.new or plan.changed:
-        print("restart `hubdesk run` to serve the new content")
+        print("run `hubdesk model build`, then restart `hubdesk run` to serve the new content")
     return 0
 
 

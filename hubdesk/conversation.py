@@ -28,6 +28,7 @@ from bot import dialog
 from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
 from hubdesk import cases, events, handoff, visitors
 from hubdesk.db import session_scope
+from hubdesk.engine.answerer import Analysis, default_answerer
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
 from hubdesk.models import Event, Outcome, Visitor, utcnow
@@ -63,11 +64,14 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
     open, the message joins it instead of being answered by the bot (and is no new question to count).
     Without a database the visitor is answered anyway and the event waits in memory.
     """
+    # Understanding first, outside the transaction: the encoder takes tens of milliseconds, and on SQLite
+    # units of work take turns (hubdesk.db), so encoding inside one would hold every other message up.
+    analysis = default_answerer().analyse(incoming.text, locale_hint=incoming.locale_hint)
     try:
         with session_scope() as session:
             visitor = visitors.touch_visitor(session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             prefs = Prefs(language=visitor.language, hub_id=visitor.hub_id)
-            result = _respond(incoming, prefs)
+            result = _respond(analysis, incoming, prefs)
             active = None if result.action == "crisis" else cases.open_case_for(
                 session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             event_id = None if active is not None else _record(session, visitor, result, prefs).id
@@ -77,7 +81,7 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
             )
     except SQLAlchemyError:
         log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
-        result = _respond(incoming, Prefs())
+        result = _respond(analysis, incoming, Prefs())
         events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
         return handoff.Handoff(list(result.replies))
     if len(events.pending_events):  # the database is back after an outage: write what waited
@@ -89,10 +93,9 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
     return outcome
 
 
-def _respond(incoming: Incoming, prefs: Prefs) -> DialogResult:
-    return dialog.respond(
-        incoming.text, chosen_language=prefs.language, locale_hint=incoming.locale_hint, hub_id=prefs.hub_id
-    )
+def _respond(analysis: Analysis, incoming: Incoming, prefs: Prefs) -> DialogResult:
+    hub = default_answerer().kb.hub(prefs.hub_id)
+    return dialog.decide(analysis.for_visitor(prefs.language, incoming.locale_hint), hub=hub)
 
 
 def _touch(session: Session, channel: str, chat_key: str) -> Prefs:

@@ -47,6 +47,25 @@ def actions(replies: list[Reply]) -> list[str]:
     return [b.action for r in replies for row in r.buttons for b in row]
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I don't want to live anymore", "mental_health"),
+        ("Мій чоловік мене б'є", "mental_health"),
+        ("хочу покінчити з цим", "mental_health"),
+        ("mijn vader praat raar en zijn mond hangt scheef", "healthcare"),
+        ("Дякую за все. Кішку віддала сусідці, ключі під килимком. Прощавайте всі", "mental_health"),
+    ],
+)
+async def test_the_issue_12_messages_each_open_an_urgent_case(engine: Engine, fake: FakeChannel, text: str,
+                                                               category: str) -> None:
+    replies = await say(text)
+    assert "112" in replies[0].text and "113" in replies[0].text
+    [case] = all_cases(engine)
+    assert case.urgent is True and case.category == category
+    assert [(n.kind, n.urgent) for n in fake.notices] == [("opened", True)]
+
+
 async def test_a_crisis_opens_an_urgent_case_at_once(engine: Engine, fake: FakeChannel) -> None:
     replies = await say("я хочу покінчити з собою")
     assert "112" in replies[0].text  # the emergency reply comes first

@@ -68,6 +68,20 @@ def _check_knowledge_base() -> dict[str, Any]:
         return {"ok": False, "detail": type(exc).__name__}
 
 
+def _check_understanding() -> dict[str, Any]:
+    """The encoder and the trained model. Without them the bot still answers and screens for crisis
+    (lexically), so this never makes the process unready; it makes it say "degraded", loudly."""
+    from hubdesk.engine.answerer import default_answerer
+
+    try:
+        answerer = default_answerer()
+    except Exception as exc:  # reported by the knowledge-base check too
+        return {"ok": False, "detail": type(exc).__name__}
+    check: dict[str, Any] = {"ok": True, "mode": "degraded" if answerer.degraded else "full"}
+    check.update(answerer.status)
+    return check
+
+
 def configured_channels() -> list[str]:
     """Channels this process should serve: the web chat always, the bots when their settings are set."""
     settings = get_settings()
@@ -101,9 +115,11 @@ def readyz(request: Request, session: SessionDep) -> JSONResponse:
         "database": database,
         "migrations": migrations,
         "knowledge_base": _check_knowledge_base(),
+        "understanding": _check_understanding(),
         "channels": _check_channels(request),
     }
     ready = all(checks[name]["ok"] for name in ("database", "migrations", "knowledge_base")) and all(
         channel["ok"] for channel in checks["channels"].values()
     )
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
+    status = "not ready" if not ready else "degraded" if checks["understanding"].get("mode") != "full" else "ready"
+    return JSONResponse({"status": status, "checks": checks}, 200 if ready else 503)

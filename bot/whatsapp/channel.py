@@ -184,8 +184,9 @@ def _keyword(text: str) -> str:
 def guess_language(text: str) -> str:
     """The language to ask "which language?" in, before the visitor has chosen one."""
     from hubdesk.engine.answerer import default_answerer
+    from hubdesk.engine.language import reply_language
 
-    return default_answerer().analyse(text).reply_language
+    return reply_language(default_answerer().reader.read(text).language)
 
 
 def _hubs() -> list[tuple[str, str]]:
