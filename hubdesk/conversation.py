@@ -89,6 +89,7 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
             result = _respond(analysis, incoming, prefs)
             if analysis.language in LANGUAGE_TO_REPLY:  # what they wrote is the conversation's language now
                 visitor.conversation_language = LANGUAGE_TO_REPLY[analysis.language]
+            result = handoff.about_the_question(visitor, result)
             active = None if result.action == "crisis" else cases.open_case_for(
                 session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             event_id = None if active is not None else _record(session, visitor, result, prefs).id
