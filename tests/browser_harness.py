@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +82,22 @@ class LiveApp:
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
         return httpx.get(self.url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+def log_in(page: Any, app: LiveApp, token: str, lang: str | None = None) -> None:
+    """Log a volunteer in: the volunteer page sends them to the one login page and back."""
+    from playwright.sync_api import expect
+
+    page.goto(app.url + "/volunteer" + (f"?lang={lang}" if lang else ""))
+    page.fill("input[name=token]", token)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.locator("#queue")).to_be_visible()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Keep the docs' screenshots current: with ``HUBDESK_SCREENSHOTS=1`` a run writes them into docs/."""
+    if os.environ.get("HUBDESK_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS / name))
 
 
 def start_app(tmp_path: Path) -> Iterator[LiveApp]:

@@ -142,8 +142,8 @@ def test_hub_placeholders_are_filled_for_the_volunteer(client: TestClient, volun
 # ---- the page -------------------------------------------------------------------------------------------
 
 
-def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient) -> None:
-    page = client.get("/volunteer")
+def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient, volunteer: dict) -> None:
+    page = client.get("/volunteer", headers=volunteer)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert 'name="viewport"' in page.text
@@ -151,7 +151,7 @@ def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient) -> None:
         assert asset in page.text
         assert client.get(asset).status_code == 200
     script = client.get("/volunteer/volunteer.js").text
-    for endpoint in ("/login/cookie", "/cases", "/kb/articles", "/users/me"):
+    for endpoint in ("/login?next=/volunteer", "/cases", "/kb/articles", "/users/me"):
         assert endpoint in script
     for text in (page.text, script, client.get("/volunteer/volunteer.css").text):
         assert "http://" not in text and "https://" not in text  # nothing loaded from elsewhere

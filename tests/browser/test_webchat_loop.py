@@ -6,17 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser_harness import DESKTOP, PHONE, LiveApp
+from tests.browser_harness import DESKTOP, PHONE, LiveApp, log_in
 
 REPLY_WITHIN_MS = 8_000  # "within seconds": the page polls every 2.5 s
-
-
-def log_in(page, app: LiveApp, token: str) -> None:
-    """Log a volunteer in on the volunteer page."""
-    page.goto(app.url + "/volunteer")
-    page.fill("#token", token)
-    page.locator("#login-form button[type=submit]").click()
-    expect(page.locator("#queue")).to_be_visible()
 
 
 def test_a_volunteer_reply_reaches_the_open_web_chat_and_survives_a_reload(live_app: LiveApp, new_page) -> None:
