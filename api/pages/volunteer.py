@@ -73,6 +73,13 @@ STRINGS = (
     _("Back to list"),
     _("Could not reach HubDesk: {error}"),
     _("Language"),
+    _("Link Telegram"),
+    _("Unlink"),
+    _("Make a new code"),
+    _("Linked: your claims and replies in the volunteers' Telegram group count as yours."),
+    _("Not linked: in the volunteers' Telegram group you act as an unnamed volunteer."),
+    _("Send {command} to the HubDesk bot in a private Telegram chat within 15 minutes."),
+    _("Could not make a code: {error}"),
 )
 
 

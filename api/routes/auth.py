@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import CurrentUser, SessionDep, clear_session_cookie, set_session_cookie, unauthorized
 from api.pages.layout import page_language, remember_language, safe_next
 from api.pages.login import login_page
-from api.schemas.users import TokenLogin, UserPublic
+from api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
 from hubdesk.i18n import translator
 from hubdesk.models import Role, User
-from hubdesk.users import user_for_token
+from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_token
 
 router = APIRouter(tags=["auth"])
 
@@ -40,6 +40,19 @@ def logout_api(response: Response) -> None:
 @router.get("/api/v1/users/me", response_model=UserPublic)
 def me(user: CurrentUser) -> UserPublic:
     return UserPublic.of(user)
+
+
+@router.post("/api/v1/users/me/telegram-link", response_model=TelegramLinkCode)
+def telegram_link_code(user: CurrentUser, session: SessionDep) -> TelegramLinkCode:
+    """A one-time code (15 minutes) that links the Telegram account sending ``/link CODE`` to the bot to yours."""
+    code, expires = new_telegram_link_code(session=session, user=user)
+    return TelegramLinkCode(code=code, command=f"/link {code}", expires_at=expires)
+
+
+@router.delete("/api/v1/users/me/telegram", response_model=UserPublic)
+def telegram_unlink(user: CurrentUser, session: SessionDep) -> UserPublic:
+    """Forget which Telegram account is yours."""
+    return UserPublic.of(unlink_telegram(session=session, user=user))
 
 
 def home_of(user: User) -> str:

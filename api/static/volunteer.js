@@ -22,7 +22,7 @@ function named(table, id) {
 }
 
 const $ = (id) => document.getElementById(id);
-const state = { view: "active", offset: 0, caseId: null, caseData: null, timer: null, me: null };
+const state = { view: "active", offset: 0, caseId: null, caseData: null, timer: null, me: null, linkTimer: null };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -302,6 +302,47 @@ function quote(article, lang) {
   box.focus();
 }
 
+// ---- linking Telegram: a one-time code the volunteer sends to the bot ----------------------------------
+
+function showTelegram() {
+  const linked = Boolean(state.me && state.me.telegram_linked);
+  $("telegram-state").textContent = linked
+    ? t("Linked: your claims and replies in the volunteers' Telegram group count as yours.")
+    : t("Not linked: in the volunteers' Telegram group you act as an unnamed volunteer.");
+  $("telegram-unlink").hidden = !linked;
+  if (linked) $("telegram-code").hidden = true;
+}
+
+async function linkTelegram() {
+  try {
+    const link = await api(API + "/users/me/telegram-link", { method: "POST" });
+    const box = $("telegram-code");
+    const [before, after] = t("Send {command} to the HubDesk bot in a private Telegram chat within 15 minutes.")
+      .split("{command}");
+    box.replaceChildren(before, el("code", {}, link.command), after || "");
+    box.hidden = false;
+    $("telegram-link").textContent = t("Make a new code");
+    clearInterval(state.linkTimer);
+    state.linkTimer = setInterval(async () => {  // until the bot has the code (or it has expired)
+      if (Date.now() > new Date(link.expires_at).getTime()) { clearInterval(state.linkTimer); return; }
+      try { state.me = await api(ME_URL); } catch { return; }
+      if (state.me.telegram_linked) { clearInterval(state.linkTimer); $("telegram-link").textContent = t("Link Telegram"); }
+      showTelegram();
+    }, 3000);
+  } catch (err) {
+    notify(t("Could not make a code: {error}", { error: err.message }));
+  }
+}
+
+async function unlinkTelegram() {
+  try {
+    state.me = await api(API + "/users/me/telegram", { method: "DELETE" });
+    showTelegram();
+  } catch (err) {
+    notify(err.message);
+  }
+}
+
 // ---- start --------------------------------------------------------------------------------------------
 
 async function start() {
@@ -312,6 +353,7 @@ async function start() {
     return;  // a 401 has gone to the login page already
   }
   $("who").textContent = state.me.name + (state.me.hub_id ? " · " + named("hubs", state.me.hub_id) : "");
+  showTelegram();
   showQueue();
   clearInterval(state.timer);
   state.timer = setInterval(() => {
@@ -322,6 +364,8 @@ async function start() {
 }
 
 $("lang").addEventListener("change", chooseLanguage);
+$("telegram-link").addEventListener("click", linkTelegram);
+$("telegram-unlink").addEventListener("click", unlinkTelegram);
 $("back").addEventListener("click", showQueue);
 $("reply-form").addEventListener("submit", sendReply);
 $("kb-open").addEventListener("click", openKb);

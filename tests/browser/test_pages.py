@@ -95,3 +95,22 @@ def test_the_coordinator_page_renders_its_chart(live_app: LiveApp, new_page) -> 
     assert "Russisch" in body and "Webchat" in body
     assert not RAW_IDS.findall(body), RAW_IDS.findall(body)
     screenshot(page, "coordinator-page.png")
+
+
+def test_a_volunteer_links_telegram_with_a_code_from_the_page(live_app: LiveApp, new_page) -> None:
+    from hubdesk.db import make_engine
+    from hubdesk.users import link_telegram
+
+    page = new_page(viewport=PHONE, locale="uk-UA")
+    log_in(page, live_app, live_app.add_user("Iryna"))
+    expect(page.locator("#telegram-state")).to_contain_text("Не прив'язано")
+    page.get_by_role("button", name="Прив'язати Telegram").click()
+    code = page.locator("#telegram-code code")
+    expect(code).to_have_text(re.compile(r"^/link [2-9A-Z]{8}$"))
+    screenshot(page, "volunteer-telegram-link-uk.png")
+    engine = make_engine(live_app.database_url)
+    with Session(engine) as session:  # what the bot does when the volunteer sends the code
+        assert link_telegram(session=session, code=code.inner_text().split()[1], telegram_user_id=4242) is not None
+    engine.dispose()
+    expect(page.locator("#telegram-state")).to_contain_text("Прив'язано:", timeout=8_000)
+    expect(page.get_by_role("button", name="Відв'язати")).to_be_visible()
