@@ -29,7 +29,9 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     yield from start_app(tmp_path)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an event loop running in this thread,
+# and every pytest-asyncio test after the browser tests would then fail ("another loop is running").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
