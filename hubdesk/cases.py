@@ -497,7 +497,7 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
     session.execute(
         update(Visitor)
         .where(col(Visitor.last_seen_at) < now - LAST_QUESTION_KEPT, col(Visitor.last_question).is_not(None))
-        .values(last_question=None)
+        .values(last_question=None, last_category=None, last_language=None)
     )
     session.commit()
     if ids:
@@ -522,7 +522,7 @@ def forget_visitor(*, session: Session, channel: str, chat_key: str) -> Effects:
     session.execute(
         update(Visitor)
         .where(Visitor.channel == channel, Visitor.chat_key == chat_key)
-        .values(last_question=None)
+        .values(last_question=None, last_category=None, last_language=None)
     )
     session.commit()
     return effects

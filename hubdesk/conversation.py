@@ -29,6 +29,7 @@ from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
 from hubdesk import cases, events, handoff, visitors
 from hubdesk.db import session_scope
 from hubdesk.engine.answerer import Analysis, default_answerer
+from hubdesk.engine.language import LANGUAGE_TO_REPLY
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
 from hubdesk.models import Event, Outcome, Visitor, utcnow
@@ -41,10 +42,24 @@ FEEDBACK_DAYS = 7  # feedback on an answer older than this is ignored (a stale o
 
 @dataclass(frozen=True)
 class Prefs:
-    """What we remember about a visitor: their chosen reply language and hub (None = not chosen)."""
+    """What we remember about a visitor: their chosen reply language and hub (None = not chosen), and the
+    language of what they last wrote."""
 
     language: str | None = None
     hub_id: str | None = None
+    conversation_language: str | None = None
+
+    def reply_language(self, locale_hint: str | None) -> str:
+        """The language to answer a tap in: chosen, else the conversation's, else the locale's."""
+        return dialog.reply_language_for(self.language or self.conversation_language, locale_hint)
+
+    @classmethod
+    def of(cls, visitor: Visitor | None) -> Prefs:
+        if visitor is None:
+            return cls()
+        return cls(
+            language=visitor.language, hub_id=visitor.hub_id, conversation_language=visitor.conversation_language
+        )
 
 
 # -- messages -------------------------------------------------------------------------------------------
@@ -70,8 +85,11 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
     try:
         with session_scope() as session:
             visitor = visitors.touch_visitor(session=session, channel=incoming.channel, chat_key=incoming.chat_key)
-            prefs = Prefs(language=visitor.language, hub_id=visitor.hub_id)
+            prefs = Prefs.of(visitor)
             result = _respond(analysis, incoming, prefs)
+            if analysis.language in LANGUAGE_TO_REPLY:  # what they wrote is the conversation's language now
+                visitor.conversation_language = LANGUAGE_TO_REPLY[analysis.language]
+            result = handoff.about_the_question(visitor, result)
             active = None if result.action == "crisis" else cases.open_case_for(
                 session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             event_id = None if active is not None else _record(session, visitor, result, prefs).id
@@ -94,13 +112,14 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
 
 
 def _respond(analysis: Analysis, incoming: Incoming, prefs: Prefs) -> DialogResult:
+    """The Dialog's answer in the chosen language, else the message's own, else the conversation's so far."""
     hub = default_answerer().kb.hub(prefs.hub_id)
-    return dialog.decide(analysis.for_visitor(prefs.language, incoming.locale_hint), hub=hub)
+    hint = prefs.conversation_language or incoming.locale_hint
+    return dialog.decide(analysis.for_visitor(prefs.language, hint), hub=hub)
 
 
 def _touch(session: Session, channel: str, chat_key: str) -> Prefs:
-    visitor = visitors.touch_visitor(session=session, channel=channel, chat_key=chat_key)
-    return Prefs(language=visitor.language, hub_id=visitor.hub_id)
+    return Prefs.of(visitors.touch_visitor(session=session, channel=channel, chat_key=chat_key))
 
 
 def _record(session: Session, visitor: Visitor, result: DialogResult, prefs: Prefs) -> Event:
@@ -158,7 +177,7 @@ async def handle_button(channel: Channel, chat_key: str, action: str, locale_hin
     """Act on a tapped button: feedback, language and hub choices are remembered; the rest navigates."""
     if action in handoff.HANDOFF_ACTIONS:  # ask a volunteer / cancel my question (hubdesk.handoff)
         prefs = await asyncio.to_thread(prefs_of, channel, chat_key)
-        lang = dialog.reply_language_for(prefs.language, locale_hint)
+        lang = prefs.reply_language(locale_hint)
         return await handoff.on_button(channel=channel, chat_key=chat_key, action=action, lang=lang)
     return await asyncio.to_thread(_tap, channel, chat_key, action, locale_hint)
 
@@ -168,7 +187,7 @@ def _tap(channel: str, chat_key: str, action: str, locale_hint: str | None) -> l
         with session_scope() as session:
             prefs = _touch(session, channel, chat_key)
             prefs = _remember_choice(session, channel, chat_key, action, prefs)
-            lang = dialog.reply_language_for(prefs.language, locale_hint)
+            lang = prefs.reply_language(locale_hint)
             if action.startswith(ButtonAction.FEEDBACK):
                 return [_feedback(session, action, lang)]
             return list(dialog.on_button(action, lang=lang, hub_id=prefs.hub_id))
@@ -186,7 +205,7 @@ def _remember_choice(session: Session, channel: str, chat_key: str, action: str,
         language = _chosen_language(action)
         if language is not None:
             visitors.set_language(session=session, channel=channel, chat_key=chat_key, language=language)
-            return Prefs(language=language, hub_id=prefs.hub_id)
+            return replace(prefs, language=language)
     if action.startswith(ButtonAction.HUB):
         hub_id = action.removeprefix(ButtonAction.HUB)
         try:
@@ -194,7 +213,7 @@ def _remember_choice(session: Session, channel: str, chat_key: str, action: str,
         except UnknownHubError:
             log.info("ignored a tap on an unknown hub")
             return prefs
-        return Prefs(language=prefs.language, hub_id=hub_id)
+        return replace(prefs, hub_id=hub_id)
     return prefs
 
 
@@ -230,7 +249,7 @@ def parse_feedback(action: str) -> tuple[int, bool] | None:
 async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None) -> list[Reply]:
     """ "Forget me": close the visitor's cases and erase their text, then delete the visitor row."""
     prefs = await asyncio.to_thread(prefs_of, channel, chat_key)
-    lang = dialog.reply_language_for(prefs.language, locale_hint)
+    lang = prefs.reply_language(locale_hint)
     await cases.run(cases.forget_visitor, channel=channel, chat_key=chat_key)
     await asyncio.to_thread(_forget_visitor, channel, chat_key)
     text = translator(lang).gettext(
@@ -243,8 +262,7 @@ async def forget(channel: Channel, chat_key: str, locale_hint: str | None = None
 def prefs_of(channel: str, chat_key: str) -> Prefs:
     """The visitor's stored choices (blocking: call it in a worker thread)."""
     with session_scope() as session:
-        visitor = visitors.get_visitor(session=session, channel=channel, chat_key=chat_key)
-        return Prefs() if visitor is None else Prefs(language=visitor.language, hub_id=visitor.hub_id)
+        return Prefs.of(visitors.get_visitor(session=session, channel=channel, chat_key=chat_key))
 
 
 def _forget_visitor(channel: str, chat_key: str) -> None:

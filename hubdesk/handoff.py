@@ -17,7 +17,7 @@ cancel button. Database work runs in a worker thread; relay effects are performe
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
@@ -45,7 +45,29 @@ def _take_question(visitor: Visitor | None) -> str:
     if visitor is None or not visitor.last_question:
         return ""
     question, visitor.last_question = visitor.last_question, None
+    visitor.last_category = visitor.last_language = None
     return question
+
+
+def _remember_question(visitor: Visitor, text: str, result: DialogResult) -> None:
+    visitor.last_question = text[: cases.MAX_TEXT]
+    visitor.last_category, visitor.last_language = result.category, result.language
+
+
+def about_the_question(visitor: Visitor, result: DialogResult) -> DialogResult:
+    """A request for a person is about the question the visitor asked before it, if there is one.
+
+    "I want to talk to a volunteer" says nothing about the topic: a guess from its words would file the case
+    (and the month's statistics) under a wrong category, and a short sentence may read as another language.
+    So the case and the event take the remembered question's topic and input language.
+    """
+    if not result.asked_for_person or not visitor.last_question:
+        return result
+    return replace(
+        result,
+        category=visitor.last_category or result.category,
+        language=visitor.last_language or result.language,
+    )
 
 
 def decide_after_dialog(
@@ -66,6 +88,8 @@ def decide_after_dialog(
         )
         return Handoff([*result.replies, cases.handoff_reply(opened.case, lang)], opened.effects)
     if active is not None:
+        if active.category == "other" and result.action in ("answer", "choose"):
+            active.category = result.category  # opened before its question was known: now it is
         added = cases.add_visitor_message(session=session, case=active, text=text)
         return Handoff([cases.added_reply(active, lang)], added.effects)
     if result.asked_for_person:
@@ -77,7 +101,7 @@ def decide_after_dialog(
         )
         return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
     if result.action in REMEMBERED_ACTIONS:
-        visitor.last_question = text[: cases.MAX_TEXT]
+        _remember_question(visitor, text, result)
         session.add(visitor)
     return Handoff(list(result.replies))
 
@@ -91,10 +115,11 @@ def decide_on_button(*, session: Session, channel: str, chat_key: str, action: s
     if active is not None:  # tapped again: remind them of the case they have
         return Handoff([cases.handoff_reply(active, lang)])
     visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
+    category = (visitor.last_category if visitor and visitor.last_question else None) or "other"
     question = _take_question(visitor)
     opened = cases.open_case(
         session=session, channel=channel, chat_key=chat_key, text=question, language=lang,
-        category="other", hub_id=_hub(visitor, None),
+        category=category, hub_id=_hub(visitor, None),
     )
     return Handoff([cases.handoff_reply(opened.case, lang, with_question=bool(question))], opened.effects)
 

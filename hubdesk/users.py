@@ -7,8 +7,10 @@ enough because the token is 256 random bits, not a password a person chose: it c
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +18,10 @@ from hubdesk.hubs import check_hub
 from hubdesk.models import Role, User, utcnow
 
 TOKEN_PREFIX = "hd_"  # recognisable in a password manager or a leaked-secret scan
+# Telegram link codes: short enough to type on a phone, from letters and digits nobody confuses (no 0/O, 1/I/L).
+LINK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+LINK_LENGTH = 8  # 31^8 ≈ 8.5e11 codes, valid for minutes, one account each: not guessable in that time
+LINK_VALID = timedelta(minutes=15)
 
 
 class UserError(ValueError):
@@ -86,4 +92,59 @@ def active_user(*, session: Session, user_id: int, token_hash_prefix: str) -> Us
         return None
     if not secrets.compare_digest(user.token_hash[: len(token_hash_prefix)], token_hash_prefix):
         return None
+    return user
+
+
+# -- linking a Telegram account --------------------------------------------------------------------------
+
+
+def normalise_link_code(code: str) -> str:
+    """What the volunteer typed, as stored: upper case, without spaces or dashes."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def new_telegram_link_code(*, session: Session, user: User, now: datetime | None = None) -> tuple[str, datetime]:
+    """A fresh one-time code for ``user`` to send to the bot (``/link CODE``); an older code stops working."""
+    code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(LINK_LENGTH))
+    expires = (now or utcnow()) + LINK_VALID
+    user.telegram_link_hash = hash_token(code)
+    user.telegram_link_expires_at = expires
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return code, expires
+
+
+def link_telegram(*, session: Session, code: str, telegram_user_id: int, now: datetime | None = None) -> User | None:
+    """Link the Telegram account that sent ``code`` to the account the code was made for; None when the code
+    is unknown, used or expired, or the account revoked. One Telegram account belongs to one HubDesk account."""
+    code = normalise_link_code(code)
+    if len(code) != LINK_LENGTH:
+        return None
+    user = session.exec(select(User).where(User.telegram_link_hash == hash_token(code))).first()
+    now = now or utcnow()
+    if user is None or user.revoked_at is not None:
+        return None
+    expires = user.telegram_link_expires_at
+    user.telegram_link_hash = user.telegram_link_expires_at = None  # one try: used or expired, it is gone
+    if expires is None or expires < now:
+        session.add(user)
+        session.commit()
+        return None
+    for other in session.exec(select(User).where(User.telegram_user_id == telegram_user_id, User.id != user.id)):
+        other.telegram_user_id = None
+        session.add(other)
+    user.telegram_user_id = telegram_user_id
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def unlink_telegram(*, session: Session, user: User) -> User:
+    user.telegram_user_id = None
+    user.telegram_link_hash = user.telegram_link_expires_at = None
+    session.add(user)
+    session.commit()
+    session.refresh(user)
     return user

@@ -61,6 +61,7 @@ def test_cookie_login_me_and_logout(client: TestClient, session: Session) -> Non
         "hub_id": "example",
         "created_at": login.json()["created_at"],
         "revoked_at": None,
+        "telegram_linked": False,
     }
     assert "HttpOnly" in login.headers["set-cookie"]
     assert token not in login.headers["set-cookie"] and user.token_hash not in login.headers["set-cookie"]

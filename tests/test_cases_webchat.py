@@ -26,11 +26,11 @@ def volunteer(session: Session) -> dict[str, str]:
     return make_user(session, hub_id="example")[1]
 
 
-def test_a_reply_from_the_page_reaches_the_web_chat_once(
+def test_a_reply_from_the_page_reaches_the_web_chat_until_acknowledged(
     client: TestClient, session: Session, volunteer: dict, relay_reset: None
 ) -> None:
     case = make_case(session, channel="webchat", chat_key=SESSION_ID, language="nl")
-    assert client.get(f"/api/v1/chat/updates?session={SESSION_ID}").json() == {"data": [], "count": 0}
+    assert client.get(f"/api/v1/chat/updates?session={SESSION_ID}").json() == {"data": [], "count": 0, "cursor": 0}
 
     body = client.post(f"/api/v1/cases/{case.id}/reply", json={"text": "Bel **UWV** op maandag."}, headers=volunteer)
     assert body.json()["delivered"] is True
@@ -43,10 +43,31 @@ def test_a_reply_from_the_page_reaches_the_web_chat_once(
     assert first["html"] == "💬 <strong>Antwoord van een vrijwilliger:</strong><br>Bel <strong>UWV</strong> op maandag."
     assert first["buttons"] == []
     assert second["text"].startswith(f"Een vrijwilliger heeft uw vraag (nummer {case.id}) afgesloten.")
-    # Handed out once: a second poll (any worker process) finds nothing, and nothing waits in the table.
-    assert client.get(f"/api/v1/chat/updates?session={SESSION_ID}").json()["count"] == 0
+    assert updates["cursor"] == second["id"] > first["id"]
+    # A lost response or a reload: the same poll again hands out the same messages, nothing is lost.
+    again = client.get("/api/v1/chat/updates", params={"session": SESSION_ID}).json()
+    assert [m["id"] for m in again["data"]] == [first["id"], second["id"]]
+    # The page has shown the first: acknowledging it deletes it and only the second is still handed out.
+    partly = client.get("/api/v1/chat/updates", params={"session": SESSION_ID, "after": first["id"]}).json()
+    assert [m["id"] for m in partly["data"]] == [second["id"]]
+    # Both shown: the next poll acknowledges both and nothing waits in the table (for any worker process).
+    done = client.get("/api/v1/chat/updates", params={"session": SESSION_ID, "after": updates["cursor"]}).json()
+    assert done == {"data": [], "count": 0, "cursor": updates["cursor"]}
     with Session(session.get_bind()) as s:
         assert s.exec(select(WebchatOutbox)).all() == []
+
+
+def test_an_acknowledgement_only_deletes_that_sessions_messages(
+    client: TestClient, session: Session, volunteer: dict, relay_reset: None
+) -> None:
+    mine = make_case(session, channel="webchat", chat_key=SESSION_ID)
+    theirs = make_case(session, channel="webchat", chat_key="someone-else-123")
+    client.post(f"/api/v1/cases/{theirs.id}/reply", json={"text": "for them"}, headers=volunteer)
+    client.post(f"/api/v1/cases/{mine.id}/reply", json={"text": "for me"}, headers=volunteer)
+    [message] = client.get(f"/api/v1/chat/updates?session={SESSION_ID}").json()["data"]
+    client.get(f"/api/v1/chat/updates?session={SESSION_ID}&after={message['id']}")
+    [left] = client.get("/api/v1/chat/updates?session=someone-else-123").json()["data"]
+    assert "for them" in left["text"]
 
 
 def test_one_session_never_sees_another_sessions_messages(
@@ -69,7 +90,16 @@ def test_the_web_chat_messages_survive_in_the_database_not_in_memory(
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?session=", "?session=short", "?session=has%20space%20inside", "?session=" + "x" * 200]
+    "query",
+    [
+        "",
+        "?session=",
+        "?session=short",
+        "?session=has%20space%20inside",
+        "?session=" + "x" * 200,
+        f"?session={SESSION_ID}&after=-1",
+        f"?session={SESSION_ID}&after=last",
+    ],
 )
 def test_bad_session_ids_are_422(client: TestClient, query: str) -> None:
     assert client.get("/api/v1/chat/updates" + query).status_code == 422
@@ -112,8 +142,8 @@ def test_hub_placeholders_are_filled_for_the_volunteer(client: TestClient, volun
 # ---- the page -------------------------------------------------------------------------------------------
 
 
-def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient) -> None:
-    page = client.get("/volunteer")
+def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient, volunteer: dict) -> None:
+    page = client.get("/volunteer", headers=volunteer)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert 'name="viewport"' in page.text
@@ -121,7 +151,7 @@ def test_the_volunteer_page_is_served_without_a_cdn(client: TestClient) -> None:
         assert asset in page.text
         assert client.get(asset).status_code == 200
     script = client.get("/volunteer/volunteer.js").text
-    for endpoint in ("/login/cookie", "/cases", "/kb/articles", "/users/me"):
+    for endpoint in ("/login?next=/volunteer", "/cases", "/kb/articles", "/users/me"):
         assert endpoint in script
     for text in (page.text, script, client.get("/volunteer/volunteer.css").text):
         assert "http://" not in text and "https://" not in text  # nothing loaded from elsewhere

@@ -145,5 +145,5 @@ def test_the_coordinator_page_after_logging_in(client: TestClient, session: Sess
 def test_the_page_refuses_volunteers_and_login_never_redirects_off_site(client: TestClient, session: Session) -> None:
     _, secret = create_user(session=session, name="Volunteer", role="volunteer")
     login = client.post("/login", data={"token": secret, "next": "//evil.example/x"}, follow_redirects=False)
-    assert login.headers["location"] == "/coordinator"
+    assert login.headers["location"] == "/volunteer"  # not off-site: the volunteer's own page
     assert client.get("/coordinator").status_code == 403

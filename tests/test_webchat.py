@@ -44,3 +44,14 @@ def test_control_characters_and_emoji_get_a_polite_reply(client):
     res = client.post("/api/v1/chat", json={"session": "websession01", "text": "\x00\x07 🙏"})
     assert res.status_code == 200
     assert res.json()["replies"]
+
+
+def test_every_answer_says_the_conversations_language(client):
+    """The page's own words (placeholder, errors) follow the conversation, not the browser."""
+    first = client.post("/api/v1/chat/button", json={"session": "websession02", "action": "menu", "locale": "en-US"})
+    assert first.json()["language"] == "en"
+    dutch = client.post("/api/v1/chat", json={"session": "websession02", "text": "mag ik werken met een uitkering?",
+                                              "locale": "en-US"})
+    assert dutch.json()["language"] == "nl"
+    tap = client.post("/api/v1/chat/button", json={"session": "websession02", "action": "menu", "locale": "en-US"})
+    assert tap.json()["language"] == "nl"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from hubdesk.i18n import LANGUAGES
 
@@ -17,6 +18,7 @@ header { background:var(--accent); color:#fff; padding:.6rem 1rem; display:flex;
          align-items:center; justify-content:space-between; border-bottom:4px solid var(--accent2); }
 header a, header button { color:#fff; }
 header h1 { font-size:1.1rem; margin:0; }
+.langs { font-size:.9rem; } .langs a { color:#fff; }
 main { max-width:60rem; margin:0 auto; padding:1rem; }
 section { background:#fff; border:1px solid var(--line); border-radius:.5rem; padding:1rem; margin:0 0 1rem; }
 h2 { font-size:1.05rem; margin:0 0 .6rem; }
@@ -48,16 +50,48 @@ svg text { font:12px system-ui, sans-serif; fill:var(--ink); }
 """
 
 
+LANG_COOKIE = "hubdesk_lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
 def page_language(request: Request) -> str:
-    """``?lang=`` if given, else the browser's first language we have, else Ukrainian."""
+    """``?lang=`` if given, else the language chosen before (a cookie), else the browser's first language we
+    have, else Ukrainian."""
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
         return asked
+    remembered = request.cookies.get(LANG_COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
     for part in request.headers.get("accept-language", "").split(","):
         code = part.split(";")[0].strip().split("-")[0].lower()
         if code in LANGUAGES:
             return code
     return "uk"
+
+
+def remember_language(response: Response, request: Request, lang: str) -> Response:
+    """Keep the page language a person chose (``?lang=`` or the login form) for their next visit."""
+    if lang in LANGUAGES and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def language_switch(lang: str, path: str, params: dict[str, str] | None = None) -> str:
+    """Links to the same page in the other languages, each named in itself."""
+    from api.pages.names import SELF_NAMES
+
+    links = []
+    for code in LANGUAGES:
+        if code == lang:
+            links.append(f'<b lang="{code}" aria-current="true">{e(SELF_NAMES[code])}</b>')
+        else:
+            query = urlencode({**(params or {}), "lang": code})
+            links.append(f'<a lang="{code}" hreflang="{code}" href="{e(path)}?{e(query)}">{e(SELF_NAMES[code])}</a>')
+    return f'<nav class="langs noprint" aria-label="Мова · Taal · Language">{" · ".join(links)}</nav>'
 
 
 def page(*, title: str, lang: str, body: str, header_extra: str = "") -> str:

@@ -1,8 +1,9 @@
-"""The log-in page: paste the access token once; the browser then keeps a signed session cookie."""
+"""The one log-in page, for volunteers and coordinators: paste the access token once; the browser then keeps a
+signed session cookie and goes on to the page it came from (or the one for the account's role)."""
 
 from __future__ import annotations
 
-from api.pages.layout import e, page
+from api.pages.layout import e, language_switch, page
 from hubdesk.i18n import translator
 
 
@@ -22,4 +23,5 @@ def login_page(*, lang: str, next_url: str, error: str | None = None) -> str:
         f'<p class="muted">{e(hint)}</p>'
         "</form></section>"
     )
-    return page(title=t.gettext("HubDesk: log in"), lang=lang, body=body)
+    switch = language_switch(lang, "/login", {"next": next_url})
+    return page(title=t.gettext("HubDesk: log in"), lang=lang, body=body, header_extra=switch)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from api.pages.layout import e, page
+from api.pages.layout import e, language_switch, page
+from api.pages.names import name_of, names
 from hubdesk.hubs import known_hub_ids
 from hubdesk.i18n import Translator, translator
 from hubdesk.models import Role, User
@@ -113,9 +114,11 @@ def _controls(t: Translator, lang: str, user: User, month: str, hub: str | None)
     show = t.gettext("Show")
     print_label = t.gettext("Print")
     hubs = ""
+    hub_names = names(lang)["hubs"]
     if user.role == Role.ADMIN or user.hub_id is None:
         options = [f'<option value="">{e(all_hubs)}</option>'] + [
-            f'<option value="{e(h)}"{" selected" if h == hub else ""}>{e(h)}</option>' for h in sorted(known_hub_ids())
+            f'<option value="{e(h)}"{" selected" if h == hub else ""}>{e(name_of(hub_names, h))}</option>'
+            for h in sorted(known_hub_ids())
         ]
         hubs = f'<label>{e(hub_label)}<select name="hub">{"".join(options)}</select></label>'
     return (
@@ -127,10 +130,10 @@ def _controls(t: Translator, lang: str, user: User, month: str, hub: str | None)
     )
 
 
-def _header(t: Translator, user: User) -> str:
+def _header(t: Translator, user: User, switch: str = "") -> str:
     log_out = t.gettext("Log out")
     return (
-        f'<span class="noprint">{e(user.name)} · '
+        f'{switch}<span class="noprint">{e(user.name)} · '
         f'<form method="post" action="/logout" style="display:inline">'
         f'<button class="link" type="submit">{e(log_out)}</button></form></span>'
     )
@@ -148,9 +151,10 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
     outcomes = t.gettext("Outcomes")
     download = t.gettext("Download CSV")
     categories, articles = _names(lang)
+    shown = names(lang)
     m = public["min_count"]
     totals, rates, previous = public["totals"], public["rates"], public["previous_month"]
-    hub_label = public["hub"] or t.gettext("all hubs")
+    hub_label = name_of(shown["hubs"], public["hub"]) if public["hub"] else t.gettext("all hubs")
     csv_link = "/api/v1/stats/monthly.csv?" + urlencode(
         {"month": public["month"], **({"hub": public["hub"]} if public["hub"] else {})}
     )
@@ -215,9 +219,9 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
             trend_chart(public["trend"], min_count=m, title=t.gettext("Questions over the last 12 months")),
             "</section>",
             f"<section><h2>{e(outcomes)}</h2><table>{rate_rows}</table></section>",
-            _table(t, t.gettext("Languages visitors wrote in"), list(public["languages"].items())),
-            _table(t, t.gettext("Languages of the answers"), list(public["reply_languages"].items())),
-            _table(t, t.gettext("Channels"), list(public["channels"].items())),
+            _table(t, t.gettext("Languages visitors wrote in"), named(shown["languages"], public["languages"])),
+            _table(t, t.gettext("Languages of the answers"), named(shown["languages"], public["reply_languages"])),
+            _table(t, t.gettext("Channels"), named(shown["channels"], public["channels"])),
             _table(
                 t,
                 t.gettext("Most used articles"),
@@ -226,7 +230,14 @@ def stats_page(public: dict[str, Any] | None, *, lang: str, user: User, error: s
             f'<p class="muted">{e(small_counts_note)} <a class="noprint" href="{e(csv_link)}">{e(download)}</a></p>',
         ]
     )
-    return page(title=title, lang=lang, body=body, header_extra=_header(t, user))
+    here = {"month": public["month"], **({"hub": public["hub"]} if public["hub"] else {})}
+    switch = language_switch(lang, "/coordinator", here)
+    return page(title=title, lang=lang, body=body, header_extra=_header(t, user, switch))
+
+
+def named(table: dict[str, str], counts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(name, count) rows for a report's id -> count table."""
+    return [(name_of(table, key), count) for key, count in counts.items()]
 
 
 def forbidden_page(lang: str) -> str:

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import CurrentUser, SessionDep, clear_session_cookie, set_session_cookie, unauthorized
-from api.pages.layout import page_language, safe_next
+from api.pages.layout import page_language, remember_language, safe_next
 from api.pages.login import login_page
-from api.schemas.users import TokenLogin, UserPublic
+from api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
 from hubdesk.i18n import translator
-from hubdesk.users import user_for_token
+from hubdesk.models import Role, User
+from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_token
 
 router = APIRouter(tags=["auth"])
 
@@ -41,9 +42,29 @@ def me(user: CurrentUser) -> UserPublic:
     return UserPublic.of(user)
 
 
+@router.post("/api/v1/users/me/telegram-link", response_model=TelegramLinkCode)
+def telegram_link_code(user: CurrentUser, session: SessionDep) -> TelegramLinkCode:
+    """A one-time code (15 minutes) that links the Telegram account sending ``/link CODE`` to the bot to yours."""
+    code, expires = new_telegram_link_code(session=session, user=user)
+    return TelegramLinkCode(code=code, command=f"/link {code}", expires_at=expires)
+
+
+@router.delete("/api/v1/users/me/telegram", response_model=UserPublic)
+def telegram_unlink(user: CurrentUser, session: SessionDep) -> UserPublic:
+    """Forget which Telegram account is yours."""
+    return UserPublic.of(unlink_telegram(session=session, user=user))
+
+
+def home_of(user: User) -> str:
+    """Where an account goes after logging in when no page asked for it."""
+    return "/volunteer" if user.role == Role.VOLUNTEER else "/coordinator"
+
+
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return HTMLResponse(login_page(lang=page_language(request), next_url=safe_next(next, "/coordinator")))
+def login_form(request: Request, next: str | None = None) -> Response:
+    lang = page_language(request)
+    html = login_page(lang=lang, next_url=safe_next(next, ""))
+    return remember_language(HTMLResponse(html), request, lang)
 
 
 @router.post("/login", include_in_schema=False)
@@ -55,15 +76,14 @@ def login_submit(
     lang: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     lang = lang if lang in ("uk", "nl", "en") else page_language(request)
-    target = safe_next(next, "/coordinator")
     user = user_for_token(session=session, token=token.strip())
     if user is None:
         error = translator(lang).gettext("That token was not accepted. Check it, or ask your coordinator.")
-        html = login_page(lang=lang, next_url=target, error=error)
+        html = login_page(lang=lang, next_url=safe_next(next, ""), error=error)
         return HTMLResponse(html, status_code=status.HTTP_401_UNAUTHORIZED)
-    response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(safe_next(next, home_of(user)), status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, request, user)
-    return response
+    return remember_language(response, request, lang)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -6,12 +6,14 @@ browser keeps a random session id; that id is the chat key, nothing else identif
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import render
 from bot.messages import Incoming, Reply
@@ -48,10 +50,16 @@ class ReplyOut(BaseModel):
 
 class ChatReplies(BaseModel):
     replies: list[ReplyOut]
+    language: str = Field(description="the conversation's language now (uk, nl or en): the page's own words follow it")
 
 
-def _out(replies: list[Reply]) -> ChatReplies:
+async def _out(replies: list[Reply], session: str, locale: str | None) -> ChatReplies:
+    try:
+        prefs = await asyncio.to_thread(conversation.prefs_of, "webchat", session)
+    except SQLAlchemyError:  # the visitor is answered during an outage; the page's words follow the locale
+        prefs = conversation.Prefs()
     return ChatReplies(
+        language=prefs.reply_language(locale),
         replies=[
             ReplyOut(
                 html=render.to_web_html(r.text),
@@ -72,13 +80,14 @@ async def chat(message: ChatMessage) -> ChatReplies:
     replies = await conversation.handle_message(
         Incoming(channel="webchat", chat_key=message.session, text=text, locale_hint=message.locale)
     )
-    return _out(replies)
+    return await _out(replies, message.session, message.locale)
 
 
 @router.post("/api/v1/chat/button", response_model=ChatReplies)
 async def chat_button(tap: ChatButton) -> ChatReplies:
     """Act on a tapped web-chat button."""
-    return _out(await conversation.handle_button("webchat", tap.session, tap.action, tap.locale))
+    replies = await conversation.handle_button("webchat", tap.session, tap.action, tap.locale)
+    return await _out(replies, tap.session, tap.locale)
 
 
 @router.get("/chat", include_in_schema=False)

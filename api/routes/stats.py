@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import CoordinatorUser, OptionalUser, SessionDep, allowed_hub
-from api.pages.layout import page_language
+from api.pages.layout import page_language, remember_language
 from api.pages.stats_page import forbidden_page, stats_page
 from hubdesk.hubs import known_hub_ids
 from hubdesk.models import Role, User, utcnow
@@ -69,11 +70,13 @@ def coordinator_page(
     """The page for the monthly meeting: chart, trend, tables, CSV link; log in first."""
     lang = page_language(request)
     if user is None:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=status.HTTP_303_SEE_OTHER)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/login?" + urlencode({"next": here, "lang": lang})
+        return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
     if user.role not in (Role.COORDINATOR, Role.ADMIN):
         return HTMLResponse(forbidden_page(lang), status_code=status.HTTP_403_FORBIDDEN)
     try:
         public = build(session, user, month or month_of(utcnow().date()), hub or None)
     except HTTPException as exc:
         return HTMLResponse(stats_page(None, lang=lang, user=user, error=str(exc.detail)), exc.status_code)
-    return HTMLResponse(stats_page(public, lang=lang, user=user))
+    return remember_language(HTMLResponse(stats_page(public, lang=lang, user=user)), request, lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
 from hubdesk import webchat
@@ -28,6 +28,7 @@ class ChatUpdate(BaseModel):
 class ChatUpdates(BaseModel):
     data: list[ChatUpdate]
     count: int
+    cursor: int = Field(description="send it back as `after` once these are shown: they are then deleted")
 
 
 @router.get("/updates", response_model=ChatUpdates)
@@ -36,7 +37,8 @@ def chat_updates(
     session_id: Annotated[
         str, Query(alias="session", pattern=webchat.SESSION_ID.pattern, description="the browser's chat session id")
     ],
+    after: Annotated[int, Query(ge=0, description="the id of the last message the page has shown")] = 0,
 ) -> ChatUpdates:
-    """Messages for this chat session since the last poll; each is returned once, then deleted."""
-    data = [ChatUpdate(**message) for message in webchat.take(session=session, chat_key=session_id)]
-    return ChatUpdates(data=data, count=len(data))
+    """Messages for this chat session after ``after``; those up to ``after`` are acknowledged and deleted."""
+    data = [ChatUpdate(**message) for message in webchat.fetch(session=session, chat_key=session_id, after=after)]
+    return ChatUpdates(data=data, count=len(data), cursor=data[-1].id if data else after)

@@ -16,6 +16,7 @@ class UserPublic(BaseModel):
     hub_id: str | None
     created_at: datetime
     revoked_at: datetime | None
+    telegram_linked: bool = Field(False, description="a Telegram account is linked (/link CODE to the bot)")
 
     @classmethod
     def of(cls, user: User) -> UserPublic:
@@ -27,6 +28,7 @@ class UserPublic(BaseModel):
             hub_id=user.hub_id,
             created_at=user.created_at,
             revoked_at=user.revoked_at,
+            telegram_linked=user.telegram_user_id is not None,
         )
 
 
@@ -47,3 +49,9 @@ class UserCreated(UserPublic):
 
 class TokenLogin(BaseModel):
     token: str = Field(min_length=1, max_length=200)
+
+
+class TelegramLinkCode(BaseModel):
+    code: str = Field(description="one-time: send `/link CODE` to the bot in a private chat")
+    command: str = Field(description="the message to send, e.g. `/link K7P4M2QX`")
+    expires_at: datetime

@@ -90,6 +90,8 @@ def add_handlers(application: Application, volunteer_chat_id: int | None) -> Non
         application.add_handler(MessageHandler(group, volunteers.ignore))
         visitors = visitors & ~group
     application.add_handlers([
+        # A volunteer links their Telegram account with a code from the volunteer page; never in a group.
+        CommandHandler("link", volunteers.link_account, filters=visitors & filters.ChatType.PRIVATE),
         CommandHandler("start", handlers.start, filters=visitors),
         CommandHandler("menu", handlers.show_menu, filters=visitors),
         CommandHandler("language", handlers.choose_language, filters=visitors),

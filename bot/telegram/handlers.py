@@ -45,7 +45,7 @@ def locale_hint(update: Update) -> str | None:
 
 
 async def preferences(update: Update) -> tuple[str, str | None]:
-    """The visitor's reply language (chosen, else from Telegram's language code) and hub, if any.
+    """The visitor's reply language (chosen, else the conversation's, else Telegram's language code) and hub.
 
     Read-only and forgiving: with the database down the visitor is still answered, in the hinted language.
     Questions and taps do not need it (the conversation reads the visitor in its own transaction).
@@ -55,7 +55,7 @@ async def preferences(update: Update) -> tuple[str, str | None]:
     except Exception:
         log.warning("cannot read the visitor's preferences; using Telegram's language code", exc_info=True)
         prefs = conversation.Prefs()
-    return dialog.reply_language_for(prefs.language, locale_hint(update)), prefs.hub_id
+    return prefs.reply_language(locale_hint(update)), prefs.hub_id
 
 
 def _is_group(update: Update) -> bool:

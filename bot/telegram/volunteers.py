@@ -30,7 +30,8 @@ from telegram.ext import ContextTypes
 from bot.dialog import LANGUAGE_NAMES
 from bot.messages import Reply
 from bot.telegram.send import send_replies, with_retries
-from hubdesk import cases
+from hubdesk import cases, users
+from hubdesk.engine.language import reply_language
 from hubdesk.i18n import translator
 from hubdesk.models import Case, User, VolunteerPost
 from hubdesk.relay import CaseNotice
@@ -329,3 +330,38 @@ async def volunteer_command(update: Update, context: Context) -> None:
 
 async def ignore(update: Update, context: Context) -> None:
     """Volunteers talking among themselves: not for the bot."""
+
+
+# -- linking a volunteer's Telegram account -------------------------------------------------------------------
+
+def _link(code: str, telegram_user_id: int) -> str | None:
+    """The name of the account now linked to this Telegram user, or None when the code does not work."""
+    from hubdesk.db import session_scope
+
+    with session_scope() as session:
+        user = users.link_telegram(session=session, code=code, telegram_user_id=telegram_user_id)
+        return user.name if user is not None else None
+
+
+async def link_account(update: Update, context: Context) -> None:
+    """/link CODE in a private chat: this Telegram account becomes the volunteer's whose page made the code."""
+    message, sender = update.effective_message, update.effective_user
+    if message is None or sender is None:
+        return
+    t = translator(reply_language("unknown", None, sender.language_code))
+    code = " ".join(context.args or [])
+    if not code:
+        text = t.gettext("Send the code from the volunteer page like this: /link CODE")
+    else:
+        name = await asyncio.to_thread(_link, code, sender.id)
+        if name is None:
+            text = t.gettext(
+                "That code is unknown, used or expired. Make a new one on the volunteer page (Link Telegram) "
+                "and send it within 15 minutes."
+            )
+        else:
+            text = t.gettext(
+                "Linked: this Telegram account is {name} on HubDesk now. Your claims and replies in the "
+                "volunteers' group count as yours."
+            ).format(name=name)
+    await send_replies(context.bot, message.chat_id, [Reply(text)])

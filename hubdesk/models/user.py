@@ -30,3 +30,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_user_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # A one-time code the volunteer sends to the bot (/link CODE) to link their Telegram account: its hash, and
+    # until when it works. Cleared when used.
+    telegram_link_hash: str | None = Field(default=None, sa_type=short(64), index=True)
+    telegram_link_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

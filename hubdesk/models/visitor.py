@@ -24,6 +24,9 @@ class Visitor(SQLModel, table=True):
     channel: str = Field(sa_type=short(16))
     chat_key: str = Field(sa_type=short(128))
     language: str | None = Field(default=None, sa_type=short(2))  # uk | nl | en, None = not chosen yet
+    # The reply language of what the visitor last wrote (in a language we recognise): taps answer in it, not
+    # in the browser's or app's locale. A chosen ``language`` still wins.
+    conversation_language: str | None = Field(default=None, sa_type=short(2))
     hub_id: str | None = Field(default=None, sa_type=short(64))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -33,6 +36,9 @@ class Visitor(SQLModel, table=True):
     counted_for: str | None = Field(default=None, sa_type=short(80))
     # The question the bot could not answer, kept so a tap on "ask a volunteer" can open a case with it.
     last_question: str | None = Field(default=None, sa_type=Text)
+    # Its topic and input language: the case it becomes, and that case's event, are about that question.
+    last_category: str | None = Field(default=None, sa_type=short(32))
+    last_language: str | None = Field(default=None, sa_type=short(8))
 
 
 class ProcessedUpdate(SQLModel, table=True):
