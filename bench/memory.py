@@ -25,7 +25,7 @@ QUESTIONS = [
     "Як записати дитину до школи?", "Де знайти сімейного лікаря?", "Мені не платять зарплату",
     "Как продлить документ?", "Hoe vraag ik zorgtoeslag aan?", "qwerty zxcv",
 ]
-TARGET_MB = 200  # issue 5: resident memory of `hubdesk run` <= 200 MB
+TARGET_MB = 250  # issue 12: resident memory of `hubdesk run` <= 250 MB, with the sentence encoder loaded
 
 
 def _free_port() -> int:

@@ -31,7 +31,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 # The benchmarks the README promises, in table order; any other bench/*.py with run(quick) follows them.
 EXPECTED = (
-    "answer_speed", "matcher_accuracy", "matcher_crossval", "webhook_throughput", "memory", "stats_report",
+    "understanding", "answer_speed", "matcher_accuracy", "matcher_crossval", "webhook_throughput", "memory",
+    "stats_report",
 )
 SKIP = {"run_all", "__init__"}
 TIMEOUT_S = 1800
