@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hubdesk.sanitize import clean_text
+
 Channel = Literal["telegram", "whatsapp", "webchat", "cli"]
 Action = Literal["answer", "choose", "escalate", "crisis", "greeting"]
 ReplyLanguage = Literal["uk", "nl", "en"]
@@ -23,6 +25,12 @@ class Incoming:
     chat_key: str
     text: str
     locale_hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every channel builds one of these: the one place where a NUL from a platform is taken out
+        # before anything reaches the database (PostgreSQL refuses it in text).
+        object.__setattr__(self, "text", clean_text(self.text))
+        object.__setattr__(self, "chat_key", clean_text(self.chat_key))
 
 
 @dataclass(frozen=True)

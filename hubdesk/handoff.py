@@ -12,6 +12,10 @@
 
 The visitor is told the case number, when volunteers answer (the hub's ``volunteer_hours``) and gets a
 cancel button. Database work runs in a worker thread; relay effects are performed after the commit.
+
+When the database is down, ``during_outage`` writes the case a crisis or a request for a person would have
+opened to the local journal (``hubdesk.journal``), and tells the visitor only what is true: the volunteers
+will get it (the journal took it; the case number follows once it is opened) or they could not be reached.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.messages import ButtonAction, DialogResult, Reply
-from hubdesk import cases
+from bot.messages import Button, ButtonAction, DialogResult, Incoming, Reply
+from hubdesk import cases, journal
+from hubdesk.i18n import translator
 from hubdesk.models import Case, Visitor
 from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor
@@ -80,6 +85,50 @@ def decide_after_dialog(
         visitor.last_question = text[: cases.MAX_TEXT]
         session.add(visitor)
     return Handoff(list(result.replies))
+
+
+def during_outage(*, incoming: Incoming, result: DialogResult) -> list[Reply]:
+    """The replies when the database refused the message: a case that must not wait is journalled first."""
+    if result.action != "crisis" and not result.asked_for_person:
+        return list(result.replies)
+    urgent = result.action == "crisis"
+    lang = result.reply_language
+    t = translator(lang)
+    try:
+        journal.append(journal.PendingCase(
+            channel=incoming.channel, chat_key=incoming.chat_key, text=incoming.text[: cases.MAX_TEXT],
+            language=lang, category=result.category, urgent=urgent,
+        ))
+    except journal.JournalError:
+        if urgent:  # the emergency numbers above are what helps now; say plainly that no one was asked
+            told = t.gettext(
+                "Because of a technical problem I could not pass your message to a volunteer of the hub just "
+                "now. Please call one of the numbers above, or write to me again in a few minutes."
+            )
+        else:
+            told = t.gettext(
+                "Because of a technical problem I cannot reach the volunteers of the hub just now. "
+                "Please write to me again in a few minutes."
+            )
+        head = list(result.replies) if urgent else []
+        return [*head, Reply(told, ((Button(t.gettext("Menu"), ButtonAction.MENU),),))]
+    told = t.gettext(
+        "I have passed your message to the volunteers of the hub. Our system has a technical problem right "
+        "now, so it may take a little longer: you will get your case number here as soon as it is registered."
+    )
+    if urgent:
+        return [*result.replies, Reply(told)]
+    hours = _hours(lang)
+    return [Reply(told + ("\n" + t.gettext("When: {hours}.").format(hours=hours) if hours else ""))]
+
+
+def _hours(lang: str) -> str:
+    from hubdesk import kb
+
+    try:
+        return kb.volunteer_hours(get_settings().HUBDESK_DEFAULT_HUB, lang) or ""
+    except Exception:  # a missing hub must not cost the visitor their reply
+        return ""
 
 
 def decide_on_button(*, session: Session, channel: str, chat_key: str, action: str, lang: str) -> Handoff:

