@@ -27,6 +27,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import render
 from bot.dialog import LANGUAGE_NAMES
 from bot.messages import Reply
 from bot.telegram.send import send_replies, with_retries
@@ -53,7 +54,10 @@ def _category_name(category: str, lang: str) -> str:
 
 
 def post_text(notice: CaseNotice, lang: str) -> str:
-    """What the group reads about a case event (neutral markup; never a name, username or phone)."""
+    """What the group reads about a case event (neutral markup; never a name, username or phone).
+
+    What people wrote is quoted as a literal: a visitor's ``**`` or ``[text](url)`` stays as typed.
+    """
     t = translator(lang)
     number = notice.case_id
     alarm = "🚨 **" + t.gettext("URGENT") + "** · " if notice.urgent else ""
@@ -64,7 +68,7 @@ def post_text(notice: CaseNotice, lang: str) -> str:
             _category_name(notice.category, lang),
         ])
         how = t.gettext("Reply to this message to answer the visitor. Reply /claim or /close to take or close it.")
-        return f"{head}\n\n{notice.text}\n\n{how}"
+        return f"{head}\n\n{render.literal(notice.text)}\n\n{how}"
     line = {
         "visitor_message": t.gettext("Case {number}: the visitor adds:"),
         "claimed": t.gettext("Case {number} was taken by {name}."),
@@ -72,9 +76,9 @@ def post_text(notice: CaseNotice, lang: str) -> str:
         "closed": t.gettext("Case {number} is closed."),
         "reopened": t.gettext("Case {number} was reopened."),
         "cancelled": t.gettext("Case {number}: the visitor withdrew the question."),
-    }[notice.kind].format(number=number, name=notice.text or t.gettext("a volunteer"))
+    }[notice.kind].format(number=number, name=render.literal(notice.text) if notice.text else t.gettext("a volunteer"))
     if notice.kind in ("visitor_message", "replied") and notice.text:
-        line += "\n" + notice.text
+        line += "\n" + render.literal(notice.text)
     return alarm + line if notice.kind == "visitor_message" else line
 
 
