@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -28,10 +28,12 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
     """
     from hubdesk import cases, visitors
     from hubdesk.db import session_scope
+    from hubdesk.users import SESSION_MAX_AGE, prune_ended_sessions
 
     with session_scope() as session:
         purged = cases.purge(session=session, now=now, retention_days=retention_days)
         forgotten = visitors.purge_inactive_visitors(session=session, now=now)
+        prune_ended_sessions(session=session, max_age=timedelta(seconds=SESSION_MAX_AGE), now=now)
     return purged, forgotten
 
 
