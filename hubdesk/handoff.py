@@ -21,6 +21,7 @@ will get it (the journal took it; the case number follows once it is opened) or 
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -33,6 +34,43 @@ from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor
 
 REMEMBERED_ACTIONS = ("answer", "choose", "escalate")  # questions worth handing over; not greetings
+
+# The web chat's client (``webchat.client_key``) while one of its requests is handled: the cap on open cases
+# per address applies then. Set by the web-chat route; travels with the request into worker threads.
+case_client: ContextVar[str | None] = ContextVar("case_client", default=None)
+
+
+def _cap_reached(session: Session, channel: str, chat_key: str) -> bool:
+    """Whether a new case from this web-chat address would pass its cap (a message joining an open case
+    of the same session opens nothing new, so it is never stopped)."""
+    from hubdesk import webchat
+
+    client = case_client.get()
+    if client is None or cases.open_case_for(session=session, channel=channel, chat_key=chat_key) is not None:
+        return False
+    if webchat.open_cases_of(session=session, client=client) < get_settings().HUBDESK_WEBCHAT_OPEN_CASES_PER_CLIENT:
+        return False
+    from hubdesk.metrics import refused
+
+    refused("webchat_open_cases")
+    return True
+
+
+def _opened(session: Session, result: cases.CaseResult) -> cases.CaseResult:
+    client = case_client.get()
+    if client is not None and result.created and result.case.id is not None:
+        from hubdesk import webchat
+
+        webchat.remember_case(session=session, client=client, case_id=result.case.id)
+    return result
+
+
+def capped_reply(lang: str) -> Reply:
+    t = translator(lang)
+    return Reply(t.gettext(
+        "There are already several open questions for the volunteers from this connection, so I have not "
+        "opened another one. Please wait for their answer, or come to the hub."
+    ), ((Button(t.gettext("Menu"), ButtonAction.MENU),),))
 
 
 @dataclass
@@ -65,21 +103,25 @@ def decide_after_dialog(
     hub = _hub(visitor, None)
     if result.action == "crisis":
         _take_question(visitor)
-        opened = cases.open_case(
+        if _cap_reached(session, channel, chat_key):  # the emergency numbers still come first
+            return Handoff([*result.replies, capped_reply(lang)])
+        opened = _opened(session, cases.open_case(
             session=session, channel=channel, chat_key=chat_key, text=text, language=lang,
             category=result.category, hub_id=hub, urgent=True,
-        )
+        ))
         return Handoff([*result.replies, cases.handoff_reply(opened.case, lang)], opened.effects)
     if active is not None:
         added = cases.add_visitor_message(session=session, case=active, text=text)
         return Handoff([cases.added_reply(active, lang)], added.effects)
     if result.asked_for_person:
+        if _cap_reached(session, channel, chat_key):
+            return Handoff([capped_reply(lang)])
         question = _take_question(visitor)
-        opened = cases.open_case(
+        opened = _opened(session, cases.open_case(
             session=session, channel=channel, chat_key=chat_key,
             text=f"{question}\n\n{text}" if question else text, language=lang,
             category=result.category, hub_id=hub,
-        )
+        ))
         return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
     if result.action in REMEMBERED_ACTIONS:
         visitor.last_question = text[: cases.MAX_TEXT]
@@ -139,12 +181,14 @@ def decide_on_button(*, session: Session, channel: str, chat_key: str, action: s
     active = cases.open_case_for(session=session, channel=channel, chat_key=chat_key)
     if active is not None:  # tapped again: remind them of the case they have
         return Handoff([cases.handoff_reply(active, lang)])
+    if _cap_reached(session, channel, chat_key):
+        return Handoff([capped_reply(lang)])
     visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
     question = _take_question(visitor)
-    opened = cases.open_case(
+    opened = _opened(session, cases.open_case(
         session=session, channel=channel, chat_key=chat_key, text=question, language=lang,
         category="other", hub_id=_hub(visitor, None),
-    )
+    ))
     return Handoff([cases.handoff_reply(opened.case, lang, with_question=bool(question))], opened.effects)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from contextlib import suppress
 from functools import partial
 
@@ -154,6 +155,7 @@ def _volunteer(telegram_user_id: int) -> User | None:
 
 # -- posting ----------------------------------------------------------------------------------------------
 
+
 class VolunteerGroup:
     """Posts case news to one Telegram group, in order, urgent first, and maps each post to its case.
 
@@ -162,6 +164,11 @@ class VolunteerGroup:
     """
 
     DRAIN_SECONDS = 5.0  # at shutdown, how long queued posts may take before they are given up (and logged)
+    # Pace: a burst of BURST posts, then one every PACE_SECONDS (Telegram lets a bot post about 20 messages a
+    # minute in a group). A flood of new cases waits in the queue, urgent ones first, instead of meeting
+    # flood control or drowning the group.
+    BURST = 10
+    PACE_SECONDS = 3.0
 
     def __init__(self, bot: Bot, chat_id: int, lang: str):
         self.bot = bot
@@ -173,6 +180,8 @@ class VolunteerGroup:
         self._scrubber: asyncio.Task[None] | None = None
         self._scrubbing = asyncio.Lock()
         self._scrub_now = asyncio.Event()
+        self._tokens = float(self.BURST)
+        self._refilled = time.monotonic()
 
     def start(self) -> None:
         if self._worker is None:
@@ -201,10 +210,22 @@ class VolunteerGroup:
         """Queue a case event for the group (a relay case listener); urgent cases jump the queue."""
         self._queue.put_nowait((0 if notice.urgent else 1, next(self._order), notice))
 
+    async def _pace(self) -> None:
+        """Wait for a token of the bucket (see BURST and PACE_SECONDS)."""
+        while True:
+            now = time.monotonic()
+            self._tokens = min(float(self.BURST), self._tokens + (now - self._refilled) / self.PACE_SECONDS)
+            self._refilled = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) * self.PACE_SECONDS)
+
     async def _post_all(self) -> None:
         while True:
             _, _, notice = await self._queue.get()
             try:
+                await self._pace()
                 await self.post(notice)
             except Exception:
                 log.exception("could not post case %s (%s) to the volunteers' group", notice.case_id, notice.kind)
