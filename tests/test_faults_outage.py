@@ -168,3 +168,29 @@ def test_nul_characters_in_the_web_chat_are_cleaned(database_fault: DatabaseFaul
         assert response.status_code == 200
     [(case, texts)] = all_cases()
     assert texts == ["I want to talk to a person"]
+
+
+# ---- end to end on Telegram (the fake Bot API server) -----------------------------------------------------
+
+
+async def test_a_telegram_crisis_during_an_outage_reaches_the_volunteers_group_once_the_database_is_back(
+    database_fault: DatabaseFault, bot_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.telegram_harness import VOLUNTEERS, configure, webhook_harness
+
+    visitor = 5553001
+    configure(monkeypatch, bot_api, webhook=True)
+    async with webhook_harness(bot_api) as bot:
+        database_fault.cut()
+        sent = await bot.say(visitor, CRISIS)
+        told = "\n".join(m["text"] for m in sent)
+        assert "112" in sent[0]["text"] and "Я передав ваше повідомлення волонтерам хабу" in told
+        assert FALSE_PROMISE_UK not in told and bot_api.sent(VOLUNTEERS) == []
+        database_fault.restore()
+        await bot.say(5553999, "привіт")  # the next message that reaches the database opens the case
+        [post] = await bot_api.wait_sent(VOLUNTEERS, 1)
+        assert post["text"].startswith("🚨 <b>ТЕРМІНОВО</b>") and CRISIS in post["text"]
+        [(case, _)] = all_cases()
+        number = await bot_api.wait_for(
+            lambda: [m for m in bot_api.sent(visitor)[len(sent):] if str(case.id) in m["text"]])
+        assert len(number) == 1

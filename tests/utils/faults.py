@@ -107,10 +107,12 @@ class DatabaseFault:
         return Path(make_url(self.direct_url).database or "")
 
     def cut(self) -> None:
-        dispose_engines()
         if self.proxy is not None:
+            # The pool stays: its connections die with the proxy's, and SQLAlchemy's pre-ping notices and closes
+            # them. (Disposing would orphan connections other threads hold, which then leak as ResourceWarnings.)
             self.proxy.cut()
         else:
+            dispose_engines()  # SQLite: no open handle may keep the moved file alive
             for suffix in ("", "-wal", "-shm"):
                 path = Path(f"{self._file}{suffix}")
                 if path.exists():
@@ -127,7 +129,7 @@ class DatabaseFault:
                 away = Path(f"{self._file}{suffix}.away")
                 if away.exists():
                     os.replace(away, f"{self._file}{suffix}")
-        dispose_engines()
+            dispose_engines()
         self.down = False
 
     def close(self) -> None:
