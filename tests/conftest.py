@@ -97,6 +97,7 @@ def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     """Settings for a test: its own database and urgent-case journal, no channels configured, a test secret."""
     monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("HUBDESK_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
+    monkeypatch.setenv("HUBDESK_INBOX_DIR", str(tmp_path / "inbox"))
     monkeypatch.setenv("HUBDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("HUBDESK_SECRET_KEY", "test-secret-key-" + uuid.uuid4().hex)
     for name in CHANNEL_ENV:
