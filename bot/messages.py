@@ -7,6 +7,7 @@ of categories or the database. Button actions are short opaque strings (at most 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,6 +48,17 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+def replies_to_json(replies: tuple[Reply, ...] | list[Reply]) -> str:
+    """Replies as JSON, to keep them on disk (``hubdesk.inbox``) until they are sent."""
+    return json.dumps([{"text": r.text, "buttons": [[[b.label, b.action] for b in row] for row in r.buttons]}
+                       for r in replies], ensure_ascii=False)
+
+
+def replies_from_json(data: str) -> list[Reply]:
+    return [Reply(r["text"], tuple(tuple(Button(label, action) for label, action in row) for row in r["buttons"]))
+            for r in json.loads(data)]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def _start(env: dict[str, str], port: int, log: Path, probe: str = "/telegram/webhook") -> subprocess.Popen:
+    """Start ``hubdesk run``; ready once ``probe`` refuses a bad secret or signature (403)."""
     hubdesk = Path(sys.executable).parent / "hubdesk"
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         server = subprocess.Popen([str(hubdesk), "run", "--host", "127.0.0.1", "--port", str(port)], env=env,
@@ -42,9 +43,9 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            probe = httpx.post(f"http://127.0.0.1:{port}/telegram/webhook", json={"update_id": 1},
-                               headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=2)
-            if probe.status_code == 403:
+            refused = httpx.post(f"http://127.0.0.1:{port}{probe}", json={"update_id": 1},
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=2)
+            if refused.status_code == 403:
                 return server
         except httpx.HTTPError:
             pass
@@ -130,3 +131,45 @@ def test_each_process_has_its_own_inbox_and_a_restart_takes_over_the_dead_ones(t
     assert restarted.path == first.path and restarted.pending() == [("1", '{"update_id": 1}')]
     restarted.close()
     second.close()
+
+
+def test_whatsapp_replies_acknowledged_before_kill_9_are_sent_after_the_restart(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Meta got its 200, the replies were waiting for the Graph API (down), then kill -9."""
+    from tests.utils import whatsapp as wa
+
+    visitors = [f"3161000{n:04d}" for n in range(20)]
+    with wa.GraphServer() as graph:
+        graph.fail(503, times=100_000)  # every send waits in the client's retries
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBDESK_", "TELEGRAM_", "WHATSAPP_"))}
+        env.update(
+            ENVIRONMENT="test", HUBDESK_DATABASE_URL=settings.HUBDESK_DATABASE_URL, HUBDESK_LOG_LEVEL="WARNING",
+            HUBDESK_SECRET_KEY=settings.HUBDESK_SECRET_KEY.get_secret_value(),
+            HUBDESK_JOURNAL_PATH=str(tmp_path / "journal.sqlite3"), HUBDESK_INBOX_DIR=str(tmp_path / "inbox"),
+            WHATSAPP_TOKEN=wa.TOKEN, WHATSAPP_PHONE_NUMBER_ID=wa.PHONE_NUMBER_ID, WHATSAPP_APP_SECRET=wa.APP_SECRET,
+            WHATSAPP_VERIFY_TOKEN=wa.VERIFY_TOKEN, WHATSAPP_API_BASE_URL=graph.url, WHATSAPP_API_VERSION=wa.VERSION,
+        )
+        log = tmp_path / "hubdesk.log"
+        server = _start(env, port, log, probe="/webhooks/whatsapp")
+        try:
+            acknowledged = 0
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                for wa_id in visitors:
+                    body, headers = wa.signed(wa.text_payload("Привіт", wa_id=wa_id))
+                    acknowledged += client.post("/webhooks/whatsapp", content=body, headers=headers).status_code == 200
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=30)
+            assert graph.messages == []  # nothing reached the visitors before the kill
+            graph.script.clear()  # the Graph API is back
+            server = _start(env, port, log, probe="/webhooks/whatsapp")
+            deadline = time.monotonic() + 60
+            while len({m["to"] for m in graph.messages}) < len(visitors) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+        reached = {m["to"] for m in graph.messages}
+        print(f"\nWhatsApp: acknowledged {acknowledged}, visitors answered after the restart {len(reached)}")
+        assert acknowledged == len(visitors) and reached == set(visitors)
