@@ -77,7 +77,8 @@ def main() -> None:
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBDESK_", "TELEGRAM_", "WHATSAPP_"))}
         env.update(HUBDESK_DATABASE_URL=f"sqlite:///{tmp}/bench.db", HUBDESK_LOG_LEVEL="WARNING",
-                   HUBDESK_JOURNAL_PATH=f"{tmp}/journal.sqlite3", WHATSAPP_TOKEN="t", WHATSAPP_APP_SECRET="s",
+                   HUBDESK_JOURNAL_PATH=f"{tmp}/journal.sqlite3", HUBDESK_INBOX_DIR=f"{tmp}/inbox",
+                   WHATSAPP_TOKEN="t", WHATSAPP_APP_SECRET="s",
                    WHATSAPP_PHONE_NUMBER_ID="1")
         server = subprocess.Popen([str(hubdesk), "run", "--host", "127.0.0.1", "--port", str(port)],
                                   env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
