@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.body_limit import BodyLimitMiddleware
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
@@ -44,4 +45,6 @@ def create_app() -> FastAPI:
     app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()
+    # Outermost: a body over its route's limit is refused while it arrives, before anything parses it.
+    app.add_middleware(BodyLimitMiddleware)
     return app

@@ -232,6 +232,7 @@ def measure(database: str, updates: int, concurrency: int, workers: int = 1) -> 
                 "ENVIRONMENT": "development",
                 "HUBDESK_DATABASE_URL": url,
                 "HUBDESK_LOG_LEVEL": "WARNING",
+                "HUBDESK_INBOX_DIR": tempfile.mkdtemp(prefix="hubdesk-inbox-"),
                 "TELEGRAM_BOT_TOKEN": fake.token,
                 "TELEGRAM_API_BASE_URL": fake.url,
                 "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",

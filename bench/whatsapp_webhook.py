@@ -50,6 +50,7 @@ def measure(n: int) -> dict[str, float]:
     with wa.GraphServer() as graph:
         os.environ.update({
             "HUBDESK_DATABASE_URL": f"sqlite:///{database}", "ENVIRONMENT": "test",
+            "HUBDESK_INBOX_DIR": str(database.parent / "inbox"), "HUBDESK_JOURNAL_PATH": str(database.parent / "j.db"),
             "HUBDESK_RATE_LIMIT_PER_MINUTE": "1000",
             "WHATSAPP_TOKEN": wa.TOKEN, "WHATSAPP_PHONE_NUMBER_ID": wa.PHONE_NUMBER_ID,
             "WHATSAPP_APP_SECRET": wa.APP_SECRET, "WHATSAPP_VERIFY_TOKEN": wa.VERIFY_TOKEN,

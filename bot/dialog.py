@@ -157,9 +157,7 @@ def crisis_reply(lang: str) -> Reply:
             "**Empatia**: mental-health help in Ukrainian, through your huisarts: "
             "[empatiaprogram.nl](https://www.empatiaprogram.nl/en/home)."
         ),
-        "",
-        t.gettext("I have also asked a volunteer of the hub to contact you."),
-    ])
+    ])  # whether a volunteer was asked is said by the conversation, once it is true (hubdesk.handoff)
     return Reply(text, ((Button(t.gettext("Menu"), ButtonAction.MENU),),))
 
 
@@ -220,9 +218,10 @@ def decide(analysis: Analysis, *, hub: Hub) -> DialogResult:
         return _result(analysis, "crisis", [crisis_reply(lang)], category=category, urgent=True)
 
     if analysis.intent == "human":
+        # No promise here: the conversation opens the case and then says so, with its number (hubdesk.handoff).
         reply = Reply(
-            t.gettext("Of course. I am passing your message to a volunteer of the hub. They answer {hours}.")
-            .format(hours=hub.volunteer_hours.get(lang)),
+            t.gettext("Of course, a volunteer of the hub can help you.") + "\n"
+            + t.gettext("When: {hours}.").format(hours=hub.volunteer_hours.get(lang)),
             ((Button(t.gettext("Menu"), ButtonAction.MENU),),),
         )
         return _result(analysis, "escalate", [reply], asked_for_person=True)

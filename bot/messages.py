@@ -7,8 +7,11 @@ of categories or the database. Button actions are short opaque strings (at most 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
+
+from hubdesk.sanitize import clean_text
 
 Channel = Literal["telegram", "whatsapp", "webchat", "cli"]
 Action = Literal["answer", "choose", "escalate", "crisis", "greeting"]
@@ -23,6 +26,12 @@ class Incoming:
     chat_key: str
     text: str
     locale_hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every channel builds one of these: the one place where a NUL from a platform is taken out
+        # before anything reaches the database (PostgreSQL refuses it in text).
+        object.__setattr__(self, "text", clean_text(self.text))
+        object.__setattr__(self, "chat_key", clean_text(self.chat_key))
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,17 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+def replies_to_json(replies: tuple[Reply, ...] | list[Reply]) -> str:
+    """Replies as JSON, to keep them on disk (``hubdesk.inbox``) until they are sent."""
+    return json.dumps([{"text": r.text, "buttons": [[[b.label, b.action] for b in row] for row in r.buttons]}
+                       for r in replies], ensure_ascii=False)
+
+
+def replies_from_json(data: str) -> list[Reply]:
+    return [Reply(r["text"], tuple(tuple(Button(label, action) for label, action in row) for row in r["buttons"]))
+            for r in json.loads(data)]
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from hubdesk.i18n import translator
 from hubdesk.models import Case, CaseMessage, CaseStatus, Role, Sender, User, Visitor, VolunteerPost, utcnow
 from hubdesk.models.webchat import WebchatOutbox
 from hubdesk.relay import CaseNotice, NoticeKind, relay
+from hubdesk.sanitize import clean_text
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def _notice(case: Case, kind: NoticeKind, text: str = "") -> CaseNotice:
     )
 
 
-def _to_visitor(case: Case, *replies: Reply) -> list[Delivery]:
+def to_visitor(case: Case, *replies: Reply) -> list[Delivery]:
     if not case.chat_key:
         return []  # purged or forgotten: there is no route back any more
     return [Delivery(case.channel, case.chat_key, tuple(replies))]
@@ -259,7 +260,7 @@ def _commit(session: Session, case: Case) -> None:
 
 def _volunteer_step(case: Case, kind: NoticeKind, told: str, user: User | None) -> CaseResult:
     """A volunteer's step: the visitor is told ``told`` (with the case number), the volunteers who did it."""
-    return CaseResult(case, Effects(deliveries=_to_visitor(case, Reply(told.format(number=case.id))),
+    return CaseResult(case, Effects(deliveries=to_visitor(case, Reply(told.format(number=case.id))),
                                     notices=[_notice(case, kind, user.name if user else "")]))
 
 
@@ -269,7 +270,7 @@ def _add_message(session: Session, case: Case, sender: Sender, text: str, user: 
             case_id=case.id or 0,
             sender=sender,
             author_user_id=user.id if user else None,
-            text=text[:MAX_TEXT],
+            text=clean_text(text)[:MAX_TEXT],
         )
     )
 
@@ -341,7 +342,7 @@ def reply(
     *, session: Session, case_id: int, text: str, user: User | None
 ) -> CaseResult:
     """Store a volunteer's reply and relay it to the visitor; a reply to an open case claims it."""
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text:
         raise CaseError("A reply cannot be empty.")
     case = get_case(session=session, case_id=case_id, user=user, lock=True)
@@ -357,7 +358,7 @@ def reply(
     return CaseResult(
         case,
         Effects(
-            deliveries=_to_visitor(case, Reply(volunteer_reply_text(text, case.language))),
+            deliveries=to_visitor(case, Reply(volunteer_reply_text(text, case.language))),
             notices=[_notice(case, "replied", text)],
         ),
     )

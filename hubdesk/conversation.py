@@ -11,7 +11,8 @@ CONTRACT (stable; channel adapters rely on it):
 Blocking database work runs in a worker thread (``asyncio.to_thread``), one session per call.
 
 If the database is down the visitor still gets the Dialog's answer: the event waits in memory
-(``hubdesk.events.pending_events``) and is written with the next event that can be saved.
+(``hubdesk.events.pending_events``) and is written with the next event that can be saved; a case that a
+crisis or a request for a person opens waits on disk (``hubdesk.journal``) and is opened once it can be.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlmodel import Session
 
 from bot import dialog
 from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
-from hubdesk import cases, events, handoff, visitors
+from hubdesk import cases, events, handoff, journal, visitors
 from hubdesk.db import session_scope
 from hubdesk.engine.answerer import Analysis, default_answerer
 from hubdesk.engine.language import LANGUAGE_TO_REPLY
@@ -101,13 +102,17 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
         log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
         result = _respond(analysis, incoming, Prefs())
         events.pending_events.put(_event_data(incoming.channel, result, Prefs()))
-        return handoff.Handoff(list(result.replies))
+        return handoff.Handoff(handoff.during_outage(incoming=incoming, result=result))
     if len(events.pending_events):  # the database is back after an outage: write what waited
         try:
             with session_scope() as session:
                 events.pending_events.flush(session=session)
         except SQLAlchemyError:  # not quite back; the next message tries again (this one is answered)
             log.warning("events kept during the outage not written yet")
+    if journal.waiting():  # and open the cases journalled meanwhile (a background job does it too)
+        replayed = journal.replay()
+        outcome.effects.notices.extend(replayed.notices)
+        outcome.effects.deliveries.extend(replayed.deliveries)
     return outcome
 
 

@@ -12,22 +12,65 @@
 
 The visitor is told the case number, when volunteers answer (the hub's ``volunteer_hours``) and gets a
 cancel button. Database work runs in a worker thread; relay effects are performed after the commit.
+
+When the database is down, ``during_outage`` writes the case a crisis or a request for a person would have
+opened to the local journal (``hubdesk.journal``), and tells the visitor only what is true: the volunteers
+will get it (the journal took it; the case number follows once it is opened) or they could not be reached.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
-from bot.messages import ButtonAction, DialogResult, Reply
-from hubdesk import cases
+from bot.messages import Button, ButtonAction, DialogResult, Incoming, Reply
+from hubdesk import cases, journal
+from hubdesk.i18n import translator
 from hubdesk.models import Case, Visitor
 from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor
 
 REMEMBERED_ACTIONS = ("answer", "choose", "escalate")  # questions worth handing over; not greetings
+
+# The web chat's client (``webchat.client_key``) while one of its requests is handled: the cap on open cases
+# per address applies then. Set by the web-chat route; travels with the request into worker threads.
+case_client: ContextVar[str | None] = ContextVar("case_client", default=None)
+
+
+def _cap_reached(session: Session, channel: str, chat_key: str) -> bool:
+    """Whether a new case from this web-chat address would pass its cap (a message joining an open case
+    of the same session opens nothing new, so it is never stopped)."""
+    from hubdesk import webchat
+
+    client = case_client.get()
+    if client is None or cases.open_case_for(session=session, channel=channel, chat_key=chat_key) is not None:
+        return False
+    if webchat.open_cases_of(session=session, client=client) < get_settings().HUBDESK_WEBCHAT_OPEN_CASES_PER_CLIENT:
+        return False
+    from hubdesk.metrics import refused
+
+    refused("webchat_open_cases")
+    return True
+
+
+def _opened(session: Session, result: cases.CaseResult) -> cases.CaseResult:
+    client = case_client.get()
+    if client is not None and result.created and result.case.id is not None:
+        from hubdesk import webchat
+
+        webchat.remember_case(session=session, client=client, case_id=result.case.id)
+    return result
+
+
+def capped_reply(lang: str) -> Reply:
+    t = translator(lang)
+    return Reply(t.gettext(
+        "There are already several open questions for the volunteers from this connection, so I have not "
+        "opened another one. Please wait for their answer, or come to the hub."
+    ), ((Button(t.gettext("Menu"), ButtonAction.MENU),),))
 
 
 @dataclass
@@ -82,10 +125,12 @@ def decide_after_dialog(
     hub = _hub(visitor, None)
     if result.action == "crisis":
         _take_question(visitor)
-        opened = cases.open_case(
+        if _cap_reached(session, channel, chat_key):  # the emergency numbers still come first
+            return Handoff([*result.replies, capped_reply(lang)])
+        opened = _opened(session, cases.open_case(
             session=session, channel=channel, chat_key=chat_key, text=text, language=lang,
             category=result.category, hub_id=hub, urgent=True,
-        )
+        ))
         return Handoff([*result.replies, cases.handoff_reply(opened.case, lang)], opened.effects)
     if active is not None:
         if active.category == "other" and result.action in ("answer", "choose"):
@@ -93,17 +138,63 @@ def decide_after_dialog(
         added = cases.add_visitor_message(session=session, case=active, text=text)
         return Handoff([cases.added_reply(active, lang)], added.effects)
     if result.asked_for_person:
+        if _cap_reached(session, channel, chat_key):
+            return Handoff([capped_reply(lang)])
         question = _take_question(visitor)
-        opened = cases.open_case(
+        opened = _opened(session, cases.open_case(
             session=session, channel=channel, chat_key=chat_key,
             text=f"{question}\n\n{text}" if question else text, language=lang,
             category=result.category, hub_id=hub,
-        )
+        ))
         return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
     if result.action in REMEMBERED_ACTIONS:
         _remember_question(visitor, text, result)
         session.add(visitor)
     return Handoff(list(result.replies))
+
+
+def during_outage(*, incoming: Incoming, result: DialogResult) -> list[Reply]:
+    """The replies when the database refused the message: a case that must not wait is journalled first."""
+    if result.action != "crisis" and not result.asked_for_person:
+        return list(result.replies)
+    urgent = result.action == "crisis"
+    lang = result.reply_language
+    t = translator(lang)
+    try:
+        journal.append(journal.PendingCase(
+            channel=incoming.channel, chat_key=incoming.chat_key, text=incoming.text[: cases.MAX_TEXT],
+            language=lang, category=result.category, urgent=urgent,
+        ))
+    except journal.JournalError:
+        if urgent:  # the emergency numbers above are what helps now; say plainly that no one was asked
+            told = t.gettext(
+                "Because of a technical problem I could not pass your message to a volunteer of the hub just "
+                "now. Please call one of the numbers above, or write to me again in a few minutes."
+            )
+        else:
+            told = t.gettext(
+                "Because of a technical problem I cannot reach the volunteers of the hub just now. "
+                "Please write to me again in a few minutes."
+            )
+        head = list(result.replies) if urgent else []
+        return [*head, Reply(told, ((Button(t.gettext("Menu"), ButtonAction.MENU),),))]
+    told = t.gettext(
+        "I have passed your message to the volunteers of the hub. Our system has a technical problem right "
+        "now, so it may take a little longer: you will get your case number here as soon as it is registered."
+    )
+    if urgent:
+        return [*result.replies, Reply(told)]
+    hours = _hours(lang)
+    return [Reply(told + ("\n" + t.gettext("When: {hours}.").format(hours=hours) if hours else ""))]
+
+
+def _hours(lang: str) -> str:
+    from hubdesk import kb
+
+    try:
+        return kb.volunteer_hours(get_settings().HUBDESK_DEFAULT_HUB, lang) or ""
+    except Exception:  # a missing hub must not cost the visitor their reply
+        return ""
 
 
 def decide_on_button(*, session: Session, channel: str, chat_key: str, action: str, lang: str) -> Handoff:
@@ -114,13 +205,15 @@ def decide_on_button(*, session: Session, channel: str, chat_key: str, action: s
     active = cases.open_case_for(session=session, channel=channel, chat_key=chat_key)
     if active is not None:  # tapped again: remind them of the case they have
         return Handoff([cases.handoff_reply(active, lang)])
+    if _cap_reached(session, channel, chat_key):
+        return Handoff([capped_reply(lang)])
     visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
     category = (visitor.last_category if visitor and visitor.last_question else None) or "other"
     question = _take_question(visitor)
-    opened = cases.open_case(
+    opened = _opened(session, cases.open_case(
         session=session, channel=channel, chat_key=chat_key, text=question, language=lang,
         category=category, hub_id=_hub(visitor, None),
-    )
+    ))
     return Handoff([cases.handoff_reply(opened.case, lang, with_question=bool(question))], opened.effects)
 
 

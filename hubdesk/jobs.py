@@ -1,4 +1,4 @@
-"""Background jobs of ``hubdesk run``: the daily retention purge (and room for others).
+"""Background jobs of ``hubdesk run``: the daily retention purge and the replay of the urgent-case journal.
 
 Started from the app's lifespan with ``start_background_jobs(app)`` and stopped with
 ``stop_background_jobs(app)``. Each job runs its database work in a worker thread. With several processes
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -26,12 +26,15 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
     Cases lose their text and route back ``retention_days`` (HUBDESK_CASE_RETENTION_DAYS) after closing;
     visitor rows go after ``visitors.VISITOR_RETENTION_DAYS`` of silence.
     """
-    from hubdesk import cases, visitors
+    from hubdesk import cases, visitors, webchat
     from hubdesk.db import session_scope
+    from hubdesk.users import SESSION_MAX_AGE, prune_ended_sessions
 
     with session_scope() as session:
         purged = cases.purge(session=session, now=now, retention_days=retention_days)
         forgotten = visitors.purge_inactive_visitors(session=session, now=now)
+        prune_ended_sessions(session=session, max_age=timedelta(seconds=SESSION_MAX_AGE), now=now)
+        webchat.prune_cases(session=session, now=now)
     return purged, forgotten
 
 
@@ -47,10 +50,24 @@ async def purge_daily(interval: float = PURGE_INTERVAL_SECONDS, first_delay: flo
         await asyncio.sleep(interval)
 
 
+async def replay_journal(interval: float | None = None) -> None:
+    """Open the cases journalled during a database outage (``hubdesk.journal``): at start-up, then regularly."""
+    from hubdesk import cases, journal
+
+    while True:
+        try:
+            if await asyncio.to_thread(journal.count):  # the file itself: another process may have written
+                await cases.perform(await asyncio.to_thread(journal.replay))
+        except Exception:  # the journal or the database may be unwell; try again next time
+            log.exception("replaying the urgent-case journal failed")
+        await asyncio.sleep(journal.REPLAY_INTERVAL_SECONDS if interval is None else interval)
+
+
 def start_background_jobs(app: FastAPI) -> None:
     """Start every background job on the running loop; the tasks are kept on ``app.state``."""
     tasks: list[asyncio.Task] = getattr(app.state, "background_jobs", [])
     tasks.append(asyncio.create_task(purge_daily(), name="hubdesk-purge-daily"))
+    tasks.append(asyncio.create_task(replay_journal(), name="hubdesk-replay-journal"))
     app.state.background_jobs = tasks
 
 

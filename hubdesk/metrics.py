@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import resource
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import func
@@ -25,6 +27,22 @@ from hubdesk.models import Case, Event
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 STARTED = time.time()
+
+# Requests this process refused, by reason (body_too_large, cross_origin, webchat_session, webchat_client,
+# webchat_open_cases): per process, like the error counter; a surge shows an attack or a limit set too low.
+_refused: Counter[str] = Counter()
+_refused_lock = threading.Lock()
+
+
+def refused(reason: str) -> None:
+    """Count one refused request."""
+    with _refused_lock:
+        _refused[reason] += 1
+
+
+def refused_counts() -> dict[str, int]:
+    with _refused_lock:
+        return dict(_refused)
 
 
 def _label_value(value: object) -> str:
@@ -100,6 +118,12 @@ def render(session: Session) -> str:
             "counter",
             "ERROR log records of this process, by top-level logger; sum over processes.",
             (({"logger": name} | process, n) for name, n in sorted(error_counter.counts().items())),
+        ),
+        *_family(
+            "hubdesk_requests_refused_total",
+            "counter",
+            "Requests this process refused (body too large, cross-origin, web-chat throttle); sum over processes.",
+            (({"reason": reason} | process, n) for reason, n in sorted(refused_counts().items())),
         ),
         *_family(
             "hubdesk_pending_events",

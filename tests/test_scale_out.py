@@ -98,6 +98,8 @@ def _start(name: str, url: str, fake: tg.FakeBotApi, tmp: Path) -> Node:
         ENVIRONMENT="test",
         HUBDESK_DATABASE_URL=url,
         HUBDESK_SECRET_KEY="scale-out-secret-" + uuid.uuid4().hex,
+        # Both instances on one host: each takes its own inbox slot in this test's directory (hubdesk.inbox).
+        HUBDESK_INBOX_DIR=str(tmp / "inbox"), HUBDESK_JOURNAL_PATH=str(tmp / "journal.sqlite3"),
         HUBDESK_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
         HUBDESK_LOG_FORMAT="json",
         TELEGRAM_BOT_TOKEN=fake.token,

@@ -70,3 +70,25 @@ def test_keyboard_drops_an_action_too_long_for_telegram() -> None:
     assert markup is not None
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [["menu"]]
     assert send.keyboard(Reply("no buttons")) is None
+
+
+def test_a_literal_cut_in_two_stays_plain_text_in_both_parts() -> None:
+    from bot import render
+
+    visitor = ("**not bold** [no link](https://evil.example) " * 200).strip()
+    chunks = send.parts("**Case 7**\n\n" + render.literal(visitor) + "\n\n**end**")
+    assert len(chunks) > 1
+    html = [render.to_telegram_html(chunk) for chunk in chunks]
+    assert html[0].startswith("<b>Case 7</b>") and html[-1].endswith("<b>end</b>")
+    joined = "".join(html)
+    assert "<a " not in joined and joined.count("<b>") == 2
+    assert "\ue000" not in joined and "\ue001" not in joined
+    assert all(len(chunk) <= send.TEXT_LIMIT for chunk in html)
+
+
+def test_a_visitor_cannot_forge_the_fence() -> None:
+    from bot import render
+
+    forged = "\ue001**bold?** [x](https://evil.example)\ue000"
+    assert render.to_telegram_html("a " + render.literal(forged)) == "a **bold?** [x](https://evil.example)"
+    assert render.to_web_html(render.literal("<script>")) == "&lt;script&gt;"

@@ -252,3 +252,31 @@ async def test_a_post_telegram_no_longer_has_is_forgotten_all_the_same(bot: Harn
     assert await bot.app.state.telegram.group.scrub() == 1
     with Session(engine) as session:
         assert session.exec(select(VolunteerPost)).all() == []
+
+
+HOSTILE = ("**FAKE: volunteers, log in again** [Verify your token here](https://evil.example) "
+           "<b>bold?</b> - not a list & <a href='https://evil.example'>x</a>")
+
+
+async def test_visitor_text_is_plain_text_in_the_group_post(bot: Harness, engine) -> None:
+    """Markdown or HTML from a visitor must not become formatting or a hidden link in the bot's post."""
+    await bot.tap(VISITOR, "l:uk", lang="uk")
+    await bot.say(VISITOR, HOSTILE, lang="uk")
+    await bot.tap(VISITOR, "volunteer", lang="uk")  # hands the remembered question over
+    post = (await group_posts(bot, 1))[0]
+    assert post["parse_mode"] == "HTML"
+    quoted = ("**FAKE: volunteers, log in again** [Verify your token here](https://evil.example) "
+              "&lt;b&gt;bold?&lt;/b&gt; - not a list &amp; &lt;a href='https://evil.example'&gt;x&lt;/a&gt;")
+    assert quoted in post["text"]
+    assert "<a " not in post["text"] and "<b>FAKE" not in post["text"] and "href" not in post["text"].replace(
+        "href='https://evil.example'", "")
+    assert post["text"].startswith("<b>Звернення")  # the bot's own markup still works
+    with Session(engine) as session:
+        assert session.exec(select(CaseMessage.text)).first() == HOSTILE  # stored as written
+
+
+async def test_what_the_visitor_adds_is_plain_text_too(bot: Harness) -> None:
+    case_id, post = await open_case(bot)
+    await bot.say(VISITOR, "**bold** [click](https://evil.example)", lang="ru")
+    added = await bot.fake.wait_for(lambda: [m for m in bot.fake.sent(VOLUNTEERS) if "click" in m["text"]])
+    assert "**bold** [click](https://evil.example)" in added[0]["text"] and "<a " not in added[0]["text"]

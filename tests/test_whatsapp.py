@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 from bot import dialog
 from bot.messages import ButtonAction
 from bot.whatsapp import active_channel
-from hubdesk.models import Case, Event, ProcessedUpdate, Visitor, utcnow
+from hubdesk.models import Case, CaseMessage, Event, ProcessedUpdate, Visitor, utcnow
 from hubdesk.relay import relay
 from hubdesk.settings import Settings, get_settings
 from tests.utils.cases import FakeChannel, make_user
@@ -434,6 +434,18 @@ def test_crisis_gets_emergency_numbers_and_an_urgent_case_for_volunteers(wa: WA)
     assert case.urgent and case.channel == "whatsapp" and case.chat_key == WA_ID
     notices = [n for n in wa.volunteers.notices if n.kind == "opened"]
     assert len(notices) == 1 and notices[0].urgent and notices[0].channel == "whatsapp"
+
+
+def test_a_crisis_with_nul_characters_opens_its_case_cleaned(wa: WA) -> None:
+    """PostgreSQL refuses NUL in text: it used to send this message down the outage path (issue 15)."""
+    sent = wa.say("я хочу\u0000 покінчити з собою\u0000")
+    body = "\n".join(texts(sent))
+    assert "112" in body and "I have also asked" not in body
+    wa.session.expire_all()
+    case = wa.session.exec(select(Case)).one()
+    assert case.urgent
+    texts_stored = wa.session.exec(select(CaseMessage.text).where(CaseMessage.case_id == case.id)).all()
+    assert texts_stored == ["я хочу  покінчити з собою "]
 
 
 def test_volunteer_hand_off_and_the_reply_relayed_back_over_whatsapp(wa: WA) -> None:

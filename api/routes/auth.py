@@ -11,7 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import CurrentUser, SessionDep, clear_session_cookie, set_session_cookie, unauthorized
+from api.deps import (
+    CurrentUser,
+    SameOrigin,
+    SessionDep,
+    clear_session_cookie,
+    end_browser_session,
+    set_session_cookie,
+    unauthorized,
+)
 from api.pages.layout import page_language, remember_language, safe_next
 from api.pages.login import login_page
 from api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
@@ -22,7 +30,7 @@ from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_toke
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/api/v1/login/cookie", response_model=UserPublic)
+@router.post("/api/v1/login/cookie", response_model=UserPublic, dependencies=[SameOrigin])
 def login_cookie(body: TokenLogin, request: Request, response: Response, session: SessionDep) -> UserPublic:
     """Exchange an access token for a session cookie (the volunteer page's log-in)."""
     user = user_for_token(session=session, token=body.token.strip())
@@ -32,8 +40,9 @@ def login_cookie(body: TokenLogin, request: Request, response: Response, session
     return UserPublic.of(user)
 
 
-@router.post("/api/v1/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout_api(response: Response) -> None:
+@router.post("/api/v1/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[SameOrigin])
+def logout_api(request: Request, response: Response, session: SessionDep) -> None:
+    end_browser_session(session, request)
     clear_session_cookie(response)
 
 
@@ -67,7 +76,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
     return remember_language(HTMLResponse(html), request, lang)
 
 
-@router.post("/login", include_in_schema=False)
+@router.post("/login", include_in_schema=False, dependencies=[SameOrigin])  # no login CSRF
 def login_submit(
     request: Request,
     session: SessionDep,
@@ -86,8 +95,9 @@ def login_submit(
     return remember_language(response, request, lang)
 
 
-@router.post("/logout", include_in_schema=False)
-def logout_page() -> Response:
+@router.post("/logout", include_in_schema=False, dependencies=[SameOrigin])
+def logout_page(request: Request, session: SessionDep) -> Response:
+    end_browser_session(session, request)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
     clear_session_cookie(response)
     return response

@@ -7,17 +7,20 @@ browser keeps a random session id; that id is the chat key, nothing else identif
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
-from bot import render
+from bot import dialog, render
 from bot.messages import Incoming, Reply
-from hubdesk import conversation
+from hubdesk import conversation, handoff, metrics, throttle, webchat
+from hubdesk.db import get_engine
+from hubdesk.i18n import translator
+from hubdesk.sanitize import clean_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_TEXT = 4000  # what a Telegram message may hold; the web chat accepts no more
@@ -70,22 +73,53 @@ async def _out(replies: list[Reply], session: str, locale: str | None) -> ChatRe
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+THROTTLED = {429: {"description": "Too many messages from this chat or this address; wait a minute."}}
 
 
-@router.post("/api/v1/chat", response_model=ChatReplies)
-async def chat(message: ChatMessage) -> ChatReplies:
+async def _admit(request: Request, session_id: str, locale: str | None) -> ChatReplies | None:
+    """Count the request against its session and its address; a polite notice once, then 429 (counted).
+
+    Also sets who is asking for the cap on open cases (``handoff.case_client``) for the rest of the request.
+    """
+    client = webchat.client_key(request.client.host if request.client else "unknown")
+    handoff.case_client.set(client)
+
+    def count() -> tuple[throttle.Verdict, str | None]:
+        with Session(get_engine()) as session:
+            return webchat.admit(session=session, chat_key=session_id, client=client)
+
+    verdict, reason = await asyncio.to_thread(count)
+    if verdict is throttle.Verdict.ALLOW:
+        return None
+    metrics.refused(reason or "webchat")
+    if verdict is throttle.Verdict.NOTIFY:
+        lang = dialog.reply_language_for(None, locale)
+        return await _out([Reply(translator(lang).gettext(
+            "You are sending messages very quickly. Please wait a minute, then write again: I will answer."))],
+            session_id, locale)
+    raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail="too many messages: wait a minute",
+                        headers={"Retry-After": "60"})
+
+
+@router.post("/api/v1/chat", response_model=ChatReplies, responses=THROTTLED)
+async def chat(message: ChatMessage, request: Request) -> ChatReplies:
     """Answer one web-chat message."""
-    text = _CONTROL.sub(" ", message.text).strip() or "?"
+    notice = await _admit(request, message.session, message.locale)
+    if notice is not None:
+        return notice
+    text = clean_text(message.text).strip() or "?"
     replies = await conversation.handle_message(
         Incoming(channel="webchat", chat_key=message.session, text=text, locale_hint=message.locale)
     )
     return await _out(replies, message.session, message.locale)
 
 
-@router.post("/api/v1/chat/button", response_model=ChatReplies)
-async def chat_button(tap: ChatButton) -> ChatReplies:
+@router.post("/api/v1/chat/button", response_model=ChatReplies, responses=THROTTLED)
+async def chat_button(tap: ChatButton, request: Request) -> ChatReplies:
     """Act on a tapped web-chat button."""
+    notice = await _admit(request, tap.session, tap.locale)
+    if notice is not None:
+        return notice
     replies = await conversation.handle_button("webchat", tap.session, tap.action, tap.locale)
     return await _out(replies, tap.session, tap.locale)
 

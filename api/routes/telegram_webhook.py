@@ -1,8 +1,9 @@
 """Telegram's webhook: ``POST /telegram/webhook``. Fails closed, and processes each ``update_id`` once.
 
 The secret token Telegram sends back (set with ``setWebhook``) is compared in constant time; anything else
-is a 403 and nothing is processed. An accepted update is queued for the bot and answered with 200 at once,
-without touching the database (a slow database cannot make Telegram's delivery time out). When too many
+is a 403 and nothing is processed. An accepted update is written to the local inbox (``hubdesk.inbox``, so
+a crash after the 200 cannot lose it), queued for the bot and answered with 200 at once, without touching
+the database (a slow database cannot make Telegram's delivery time out). When too many
 wait already, the answer is 503 and Telegram retries later (back-pressure instead of an unbounded queue).
 
 A retried delivery (Telegram retries until it gets a 200) is answered ``"duplicate": true`` when this
@@ -54,6 +55,12 @@ async def telegram_webhook(
         raise HTTPException(status_code=503, detail="The bot is busy; Telegram will retry.")
     if not channel.first_sight(update_id):
         return {"ok": True, "duplicate": True}
+    try:
+        await channel.keep(data)  # on disk before the 200: a crash now cannot lose it (hubdesk.inbox)
+    except Exception:
+        channel.forget_sight(update_id)
+        log.exception("could not keep Telegram update %s; Telegram will deliver it again", update_id)
+        raise HTTPException(status_code=503, detail="The update could not be stored; Telegram will retry.") from None
     try:
         await channel.accept(data)
     except Exception:  # a malformed update: log it, and do not make Telegram retry it forever

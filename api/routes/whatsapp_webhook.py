@@ -4,7 +4,8 @@ Fails closed: without ``WHATSAPP_VERIFY_TOKEN`` the handshake is refused, and wi
 ``WHATSAPP_APP_SECRET`` or with a bad ``X-Hub-Signature-256`` a delivery is refused (403) before anything
 in it is read. Each message is claimed and answered before the 200 (the Dialog is local and fast), so a
 failure answers 503 and Meta delivers again (once: a second failure gets the visitor an apology instead);
-the replies are sent after the response, with retries.
+the replies are written to a local outbox (``hubdesk.inbox``) before the 200 and sent after the response,
+with retries; what a crash left in the outbox is sent when the channel starts again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.messages import Reply
-from bot.whatsapp import active_channel, texts
+from bot.whatsapp import active_channel, outbox_done, outbox_put, texts
 from bot.whatsapp.channel import accept, answer, release
 from bot.whatsapp.webhook import SIGNATURE_HEADER, FailedStatus, PayloadError, parse_notification, valid_signature
 from hubdesk.settings import get_settings
@@ -53,8 +54,11 @@ def verify(
     return PlainTextResponse("verification failed", status_code=403)
 
 
-async def _deliver(wa_id: str, replies: list[Reply]) -> None:
-    """Send the replies to one message (after the response); a failure is logged, never raised to Meta."""
+async def _deliver(wa_id: str, replies: list[Reply], key: str | None = None) -> None:
+    """Send the replies to one message (after the response); a failure is logged, never raised to Meta.
+
+    ``key``: the message's entry in the outbox (``bot.whatsapp.outbox_put``), deleted once sent or given up.
+    """
     channel = active_channel()
     if not replies:
         return
@@ -65,6 +69,8 @@ async def _deliver(wa_id: str, replies: list[Reply]) -> None:
         await channel.send(wa_id, replies, answering=True)
     except Exception:
         log.exception("could not send %d WhatsApp repl(ies)", len(replies))
+    if key is not None:
+        outbox_done(key)
 
 
 async def _failures(failures: tuple[FailedStatus, ...]) -> None:
@@ -112,7 +118,9 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
                 return _error(503, "the message could not be handled now; deliver it again later")
             log.exception("WhatsApp message failed again: the visitor is told something went wrong")
             replies = [texts.went_wrong(accepted.language or "uk")]
-        background.add_task(_deliver, message.wa_id, replies)
+        # On disk before Meta's 200: the replies are sent after it, and a crash then must not lose them.
+        key = await asyncio.to_thread(outbox_put, message.message_id, message.wa_id, replies)
+        background.add_task(_deliver, message.wa_id, replies, key)
         answered += 1
     if notification.failures:
         background.add_task(_failures, notification.failures)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 from collections import deque
@@ -32,6 +33,7 @@ from bot.messages import Reply
 from bot.telegram import handlers, texts, volunteers
 from bot.telegram.send import send_replies, with_retries
 from hubdesk.i18n import LANGUAGES
+from hubdesk.inbox import GroupWriter, Inbox
 from hubdesk.relay import relay
 from hubdesk.settings import Settings, get_settings
 
@@ -69,7 +71,7 @@ def build_application(settings: Settings) -> Application:
     )
     if settings.telegram_webhook_mode:
         builder = builder.updater(None)  # updates come through the FastAPI route
-    application = builder.build()
+    application = builder.application_class(_Application).build()
     add_handlers(application, settings.TELEGRAM_VOLUNTEER_CHAT_ID)
     return application
 
@@ -127,6 +129,18 @@ async def register_commands(application: Application, volunteer_chat_id: int | N
         )
 
 
+class _Application(Application):
+    """PTB's Application, telling the channel when an update has been handled (so its inbox entry can go)."""
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:  # handled, dropped by the guard or failed in a handler (logged by the error handler): done
+            handled = self.bot_data.get("on_handled")
+            if handled is not None and isinstance(update, Update):
+                await handled(update)
+
+
 class RecentIds:
     """The last ``size`` ids added; ``add`` says whether an id is new. Not shared between processes."""
 
@@ -134,6 +148,9 @@ class RecentIds:
         self._order: deque[int] = deque()
         self._seen: set[int] = set()
         self._size = size
+
+    def discard(self, value: int) -> None:
+        self._seen.discard(value)  # (it leaves the order when it ages out, as any other)
 
     def add(self, value: int) -> bool:
         if value in self._seen:
@@ -155,6 +172,14 @@ class TelegramChannel:
         self._retry: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._recent = RecentIds()
+        # Webhook mode: every update is on disk before Telegram gets its 200, and leaves once handled; what a
+        # crashed process left is handled at the next start (hubdesk.inbox). Those ids skip the guard's
+        # "already handled" check: the claim may have been made just before the crash, the answer not.
+        self.inbox = Inbox("telegram") if settings.telegram_webhook_mode else None
+        self._writer = GroupWriter(self.inbox) if self.inbox is not None else None
+        self._replayed: set[int] = set()
+        self.application.bot_data["replayed_updates"] = self._replayed
+        self.application.bot_data["on_handled"] = self._handled
         self.group: volunteers.VolunteerGroup | None = None
         if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
             self.group = volunteers.VolunteerGroup(
@@ -175,6 +200,8 @@ class TelegramChannel:
         # Build the answerer and load the catalogs once, before the first update: otherwise the first burst
         # of updates builds the (unlocked, cached) answerer in several worker threads at once.
         _enough_threads()
+        if self.inbox is not None:
+            await asyncio.to_thread(self.inbox.open)
         await asyncio.to_thread(_warm_up)
         self._pruner = asyncio.create_task(_prune_hourly(), name="telegram-prune")
         relay.register_sender("telegram", self.send_to_visitor)
@@ -207,6 +234,7 @@ class TelegramChannel:
             await with_retries(bot.delete_webhook, what="deleteWebhook")
             assert application.updater is not None
             await application.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES)
+        await self._replay()  # before taking new updates: a retry of one of these is then known
         self.running = True
         log.info("Telegram channel started as @%s (%s)", bot.username, "webhook" if self.webhook_mode else "polling")
 
@@ -242,7 +270,29 @@ class TelegramChannel:
             await application.stop()
         await application.shutdown()
         await application.bot.shutdown()  # closes the HTTP client even when start-up never got through
+        if self.inbox is not None:
+            self.inbox.close()
+        if self._writer is not None:
+            self._writer.close()
         self.running = False
+
+    async def _replay(self) -> None:
+        """Queue the updates a crashed process acknowledged and did not handle."""
+        if self.inbox is None:
+            return
+        pending = await asyncio.to_thread(self.inbox.pending)
+        for key, payload in pending:
+            update_id = int(key)
+            self._replayed.add(update_id)
+            self._recent.add(update_id)
+            await self.application.update_queue.put(Update.de_json(json.loads(payload), self.application.bot))
+        if pending:
+            log.warning("handling %d Telegram update(s) acknowledged before a restart", len(pending))
+
+    async def _handled(self, update: Update) -> None:
+        self._replayed.discard(update.update_id)
+        if self.inbox is not None:
+            self.inbox.done(str(update.update_id))  # microseconds, on the loop: the window for a repeat is tiny
 
     def backlog(self) -> int:
         """Updates accepted from the webhook and not yet picked up for processing."""
@@ -251,6 +301,19 @@ class TelegramChannel:
     def first_sight(self, update_id: int) -> bool:
         """False for an update id this process accepted recently (a retry); the guard checks the database."""
         return self._recent.add(update_id)
+
+    def forget_sight(self, update_id: int) -> None:
+        """The update was not kept after all: Telegram's retry must be taken as new."""
+        self._recent.discard(update_id)
+
+    async def keep(self, data: dict) -> None:
+        """Write one webhook update to the inbox (before the 200); raises if the disk refuses it.
+
+        Written in groups, on a thread of its own (``GroupWriter``): a disk flush per delivery, in the pool
+        shared with the answers' database work, held a burst to a quarter of its pace.
+        """
+        if self._writer is not None:
+            await self._writer.put(str(data["update_id"]), json.dumps(data, ensure_ascii=False))
 
     async def accept(self, data: dict) -> None:
         """Queue one webhook update for processing (as PTB's own webhook server does) and return at once.

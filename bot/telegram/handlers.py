@@ -133,7 +133,7 @@ async def guard(update: Update, context: Context) -> None:
     except Exception:  # the database is down: answering (even twice) beats not answering
         log.warning("update check failed: letting the update through", exc_info=True)
         return
-    if not admission.first:
+    if not admission.first and update.update_id not in context.bot_data.get("replayed_updates", ()):
         log.info("dropped Telegram update %s: already handled", update.update_id)
         raise ApplicationHandlerStop
     if admission.verdict is throttle.Verdict.ALLOW:

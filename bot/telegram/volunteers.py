@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from contextlib import suppress
 from functools import partial
 
@@ -27,6 +28,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import render
 from bot.dialog import LANGUAGE_NAMES
 from bot.messages import Reply
 from bot.telegram.send import send_replies, with_retries
@@ -54,7 +56,10 @@ def _category_name(category: str, lang: str) -> str:
 
 
 def post_text(notice: CaseNotice, lang: str) -> str:
-    """What the group reads about a case event (neutral markup; never a name, username or phone)."""
+    """What the group reads about a case event (neutral markup; never a name, username or phone).
+
+    What people wrote is quoted as a literal: a visitor's ``**`` or ``[text](url)`` stays as typed.
+    """
     t = translator(lang)
     number = notice.case_id
     alarm = "🚨 **" + t.gettext("URGENT") + "** · " if notice.urgent else ""
@@ -65,7 +70,7 @@ def post_text(notice: CaseNotice, lang: str) -> str:
             _category_name(notice.category, lang),
         ])
         how = t.gettext("Reply to this message to answer the visitor. Reply /claim or /close to take or close it.")
-        return f"{head}\n\n{notice.text}\n\n{how}"
+        return f"{head}\n\n{render.literal(notice.text)}\n\n{how}"
     line = {
         "visitor_message": t.gettext("Case {number}: the visitor adds:"),
         "claimed": t.gettext("Case {number} was taken by {name}."),
@@ -73,9 +78,9 @@ def post_text(notice: CaseNotice, lang: str) -> str:
         "closed": t.gettext("Case {number} is closed."),
         "reopened": t.gettext("Case {number} was reopened."),
         "cancelled": t.gettext("Case {number}: the visitor withdrew the question."),
-    }[notice.kind].format(number=number, name=notice.text or t.gettext("a volunteer"))
+    }[notice.kind].format(number=number, name=render.literal(notice.text) if notice.text else t.gettext("a volunteer"))
     if notice.kind in ("visitor_message", "replied") and notice.text:
-        line += "\n" + notice.text
+        line += "\n" + render.literal(notice.text)
     return alarm + line if notice.kind == "visitor_message" else line
 
 
@@ -151,6 +156,7 @@ def _volunteer(telegram_user_id: int) -> User | None:
 
 # -- posting ----------------------------------------------------------------------------------------------
 
+
 class VolunteerGroup:
     """Posts case news to one Telegram group, in order, urgent first, and maps each post to its case.
 
@@ -159,6 +165,11 @@ class VolunteerGroup:
     """
 
     DRAIN_SECONDS = 5.0  # at shutdown, how long queued posts may take before they are given up (and logged)
+    # Pace: a burst of BURST posts, then one every PACE_SECONDS (Telegram lets a bot post about 20 messages a
+    # minute in a group). A flood of new cases waits in the queue, urgent ones first, instead of meeting
+    # flood control or drowning the group.
+    BURST = 10
+    PACE_SECONDS = 3.0
 
     def __init__(self, bot: Bot, chat_id: int, lang: str):
         self.bot = bot
@@ -170,6 +181,8 @@ class VolunteerGroup:
         self._scrubber: asyncio.Task[None] | None = None
         self._scrubbing = asyncio.Lock()
         self._scrub_now = asyncio.Event()
+        self._tokens = float(self.BURST)
+        self._refilled = time.monotonic()
 
     def start(self) -> None:
         if self._worker is None:
@@ -198,10 +211,22 @@ class VolunteerGroup:
         """Queue a case event for the group (a relay case listener); urgent cases jump the queue."""
         self._queue.put_nowait((0 if notice.urgent else 1, next(self._order), notice))
 
+    async def _pace(self) -> None:
+        """Wait for a token of the bucket (see BURST and PACE_SECONDS)."""
+        while True:
+            now = time.monotonic()
+            self._tokens = min(float(self.BURST), self._tokens + (now - self._refilled) / self.PACE_SECONDS)
+            self._refilled = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) * self.PACE_SECONDS)
+
     async def _post_all(self) -> None:
         while True:
             _, _, notice = await self._queue.get()
             try:
+                await self._pace()
                 await self.post(notice)
             except Exception:
                 log.exception("could not post case %s (%s) to the volunteers' group", notice.case_id, notice.kind)

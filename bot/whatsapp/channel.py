@@ -36,6 +36,7 @@ from bot.whatsapp.webhook import FailedStatus, InboundMessage
 from hubdesk import conversation, throttle
 from hubdesk.cases import volunteer_reply_text
 from hubdesk.db import get_engine, session_scope
+from hubdesk.inbox import Inbox
 from hubdesk.models import Case, CaseMessage, ProcessedUpdate, Sender, Visitor, utcnow
 from hubdesk.relay import DeliveryError
 from hubdesk.settings import get_settings
@@ -282,6 +283,7 @@ class WhatsAppChannel:
     def __init__(self, client: GraphClient, *, template_name: str | None = None):
         self.client = client
         self.template_name = template_name or None
+        self.outbox: Inbox | None = None  # replies acknowledged to Meta and not sent yet (set while running)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, wa_id: str) -> asyncio.Lock:
