@@ -11,6 +11,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
+from api.security_headers import SecurityHeadersMiddleware
 from bot import whatsapp
 from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()
+    app.add_middleware(SecurityHeadersMiddleware)  # on every response, errors and refusals included
     # Outermost: a body over its route's limit is refused while it arrives, before anything parses it.
     app.add_middleware(BodyLimitMiddleware)
     return app
