@@ -79,6 +79,17 @@ def corpus_files(directory: Path | None = None) -> list[Path]:
             + sorted(root.glob("intents/*.jsonl")) + sorted(root.glob("offtopic*.jsonl")))
 
 
+def _labelled(path: Path, rows: list[dict], labels: tuple[str, ...], problems: list[str]) -> list[Message]:
+    """The rows whose label is one of ``labels``; each other row is a problem."""
+    kept = []
+    for r in rows:
+        if r.get("label") not in labels:
+            problems.append(f"{path}: 'label' {r.get('label')!r} is not one of {', '.join(labels)}")
+            continue
+        kept.append(Message(r["text"], r["lang"], r["label"]))
+    return kept
+
+
 def load_corpus(directory: Path | None = None, article_ids: set[str] | None = None) -> Corpus:
     """Read the corpus; raise ``KnowledgeBaseError`` listing every bad line (or unknown article) at once."""
     problems: list[str] = []
@@ -95,17 +106,9 @@ def load_corpus(directory: Path | None = None, article_ids: set[str] | None = No
             corpus.visitor.setdefault(article_id, []).extend(
                 Message(r["text"], r["lang"], article_id) for r in rows)
         elif kind == "crisis":
-            for r in rows:
-                if r.get("label") not in SAFETY_LABELS:
-                    problems.append(f"{path}: 'label' {r.get('label')!r} is not one of {', '.join(SAFETY_LABELS)}")
-                    continue
-                corpus.safety.append(Message(r["text"], r["lang"], r["label"]))
+            corpus.safety.extend(_labelled(path, rows, SAFETY_LABELS, problems))
         elif kind == "intents":
-            for r in rows:
-                if r.get("label") not in INTENT_LABELS:
-                    problems.append(f"{path}: 'label' {r.get('label')!r} is not one of {', '.join(INTENT_LABELS)}")
-                    continue
-                corpus.intents.append(Message(r["text"], r["lang"], r["label"]))
+            corpus.intents.extend(_labelled(path, rows, INTENT_LABELS, problems))
         else:
             corpus.offtopic.extend(Message(r["text"], r["lang"], "other") for r in rows)
     if problems:
