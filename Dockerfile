@@ -1,15 +1,12 @@
 # HubDesk in one small image: `docker build -t hubdesk .` then see deploy/compose.example.yml.
 FROM python:3.11-slim
 
-# HUBDESK_HOME: alembic/, locales/ and knowledge_base/ are read from /app (the package is installed non-editable).
+# The wheel carries the knowledge base, the compiled catalogs and the migrations; state lives in /data.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    HUBDESK_HOME=/app \
-    HUBDESK_DATABASE_URL=sqlite:////data/hubdesk.db \
-    HUBDESK_JOURNAL_PATH=/data/journal.sqlite3 \
-    HUBDESK_INBOX_DIR=/data/inbox \
+    HUBDESK_DATA_DIR=/data \
     HUBDESK_LOG_FORMAT=json \
     HUBDESK_HOST=0.0.0.0 \
     HUBDESK_PORT=8000
@@ -17,9 +14,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY . /app
 
-# Install the project (not editable) with the PostgreSQL driver, compile the catalogs, check the content.
+# Install the project (not editable; the build compiles the catalogs) with the PostgreSQL driver, check the content.
 RUN pip install "/app[postgres]" \
-    && pybabel compile -d locales -D hubdesk \
     && hubdesk kb check \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin hubdesk \
     && mkdir -p /data && chown hubdesk:hubdesk /data

@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from hubdesk.api.body_limit import BodyLimitMiddleware
+from hubdesk.api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
+from hubdesk.api.routes.telegram_webhook import router as telegram_webhook_router
+from hubdesk.api.routes.whatsapp_webhook import router as whatsapp_webhook_router
+from hubdesk.api.security_headers import SecurityHeadersMiddleware
+from hubdesk.bot import whatsapp
+from hubdesk.bot.telegram import telegram_lifespan
 
-from api.body_limit import BodyLimitMiddleware
-from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
-from api.routes.telegram_webhook import router as telegram_webhook_router
-from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
-from api.security_headers import SecurityHeadersMiddleware
-from bot import whatsapp
-from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
 from hubdesk.jobs import start_background_jobs, stop_background_jobs
 

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge_base import load_knowledge_base  # noqa: E402
+from hubdesk.knowledge_base import load_knowledge_base  # noqa: E402
 
 EVAL_DIR = Path(os.environ.get("HUBDESK_EVAL_DIR", "/work/shared/eval"))
 BASELINE_CUTOFF = 60

@@ -25,12 +25,13 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hubdesk.knowledge_base.schema import CATEGORY_IDS  # noqa: E402
+
 from hubdesk import visitors  # noqa: E402
 from hubdesk.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
 from hubdesk.events import EventData, record_event  # noqa: E402
 from hubdesk.models import Event  # noqa: E402
 from hubdesk.stats import monthly_report, public_report  # noqa: E402
-from knowledge_base.schema import CATEGORY_IDS  # noqa: E402
 
 REPORT_MONTH = "2026-10"
 FIRST_DAY = date(2025, 10, 1)
@@ -122,10 +123,9 @@ def time_reply_overhead(url: str, n: int = 300) -> tuple[float, float]:
     the month count and the event in one session): the difference is what storage adds to a reply."""
     import os
 
-    from bot import dialog
-    from bot.messages import Incoming
-    from hubdesk import conversation
+    from hubdesk import conversation, dialog
     from hubdesk.db import dispose_engines
+    from hubdesk.messages import Incoming
     from hubdesk.settings import get_settings
 
     os.environ["HUBDESK_DATABASE_URL"] = url

@@ -77,7 +77,7 @@ def engines():
 def evaluate(answerer, questions: list[dict], show_misses: bool = False) -> dict:
     import numpy as np
 
-    from bot.dialog import respond
+    from hubdesk.dialog import respond
 
     tally: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     by_lang: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])

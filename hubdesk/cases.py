@@ -46,9 +46,9 @@ import anyio.from_thread
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from bot.messages import Button, ButtonAction, Reply
 from hubdesk import kb
 from hubdesk.i18n import translator
+from hubdesk.messages import Button, ButtonAction, Reply
 from hubdesk.models import Case, CaseMessage, CaseStatus, Role, Sender, User, Visitor, VolunteerPost, utcnow
 from hubdesk.models.webchat import WebchatOutbox
 from hubdesk.relay import CaseNotice, NoticeKind, relay

@@ -25,14 +25,13 @@ from datetime import timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from bot import dialog
-from bot.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
-from hubdesk import cases, events, handoff, journal, visitors
+from hubdesk import cases, dialog, events, handoff, journal, visitors
 from hubdesk.db import session_scope
 from hubdesk.engine.answerer import Analysis, default_answerer
 from hubdesk.engine.language import LANGUAGE_TO_REPLY
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
+from hubdesk.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
 from hubdesk.models import Event, Outcome, Visitor, utcnow
 from hubdesk.settings import get_settings
 

@@ -10,14 +10,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from hubdesk.settings import ROOT, get_settings
+from hubdesk.settings import MIGRATIONS_DIR, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,14 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)  # no personal data in SQL errors
+
+
+def _make_parent_dir(url: str) -> None:
+    """A first start on a fresh machine: the data directory may not exist yet. Only migrating creates it (the
+    database is being made); a missing folder anywhere else stays an outage, not a new empty database."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,11 +128,15 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def alembic_config(url: str | None = None) -> Any:
-    """An Alembic ``Config`` for this checkout's migrations, aimed at ``url`` (default from settings)."""
+    """An Alembic ``Config`` for the migrations that ship with this code, aimed at ``url`` (default from settings).
+
+    No ini file: the migrations are found through the package (``hubdesk.migrations`` when installed), and the
+    application keeps its own logging. ``alembic.ini`` in the checkout is for the ``alembic`` command only.
+    """
     from alembic.config import Config
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Passed as an attribute, not an ini option: configparser would choke on '%' in a password.
     config.attributes["database_url"] = url or get_settings().HUBDESK_DATABASE_URL
     config.attributes["programmatic"] = True  # env.py leaves the application's logging alone
@@ -137,6 +150,7 @@ def upgrade_to_head(url: str | None = None) -> None:
     config = alembic_config(url)
     url = config.attributes["database_url"]
     if url.startswith("sqlite"):
+        _make_parent_dir(url)
         command.upgrade(config, "head")
     else:
         # Several replicas may start at once: one migrates under the lock, the others wait, then find it done.

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session
 
-from bot.messages import Button, ButtonAction, DialogResult, Incoming, Reply
 from hubdesk import cases, journal
 from hubdesk.i18n import translator
+from hubdesk.messages import Button, ButtonAction, DialogResult, Incoming, Reply
 from hubdesk.models import Case, Visitor
 from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor

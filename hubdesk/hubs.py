@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from hubdesk.knowledge_base.schema import HubsFile
 from hubdesk.settings import get_settings
-from knowledge_base.schema import HubsFile
 
 
 class UnknownHubError(ValueError):

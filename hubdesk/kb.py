@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from knowledge_base.loader import KnowledgeBase
+from hubdesk.knowledge_base.loader import KnowledgeBase
 
 log = logging.getLogger(__name__)
 

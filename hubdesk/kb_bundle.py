@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from knowledge_base.checks import check_knowledge_base
-from knowledge_base.corpus import corpus_files
-from knowledge_base.loader import SAFE_LOADER, article_files
+from hubdesk.knowledge_base.checks import check_knowledge_base
+from hubdesk.knowledge_base.corpus import corpus_files
+from hubdesk.knowledge_base.loader import SAFE_LOADER, article_files
 
 FORMAT = "hubdesk-kb-bundle"
 VERSION = 1

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.messages import Reply
+from hubdesk.messages import Reply
 
 log = logging.getLogger(__name__)
 

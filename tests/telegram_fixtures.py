@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hubdesk.bot.telegram import send
 
-from bot.telegram import send
 from hubdesk import throttle
 from hubdesk.settings import Settings
 from tests import fake_telegram as tg

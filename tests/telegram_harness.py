@@ -42,7 +42,7 @@ def configure(
 
 @asynccontextmanager
 async def running_app() -> AsyncIterator[FastAPI]:
-    from api.main import create_app
+    from hubdesk.api.main import create_app
 
     app = create_app()
     async with app.router.lifespan_context(app):

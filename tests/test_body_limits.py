@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from hubdesk.api.body_limit import LIMITS
 
-from api.body_limit import LIMITS
 from hubdesk import metrics
 
 CHUNK = 64 * 1024

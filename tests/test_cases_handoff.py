@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.messages import ButtonAction, Incoming, Reply
 from hubdesk import conversation
+from hubdesk.messages import ButtonAction, Incoming, Reply
 from hubdesk.models import Case, CaseMessage, Visitor
 from tests.utils.cases import FakeChannel, make_user, on_the_relay
 

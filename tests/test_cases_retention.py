@@ -12,9 +12,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from bot.messages import Reply
 from hubdesk import cases, jobs, webchat
 from hubdesk.cli import main as cli_main
+from hubdesk.messages import Reply
 from hubdesk.models import Case, CaseMessage, Event, Visitor, VolunteerPost, WebchatOutbox, utcnow
 from tests.utils.cases import make_case, make_user
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.messages import ButtonAction, Incoming, Reply
 from hubdesk import conversation
+from hubdesk.messages import ButtonAction, Incoming, Reply
 from hubdesk.models import Case, Event
 from tests.utils.cases import FakeChannel, on_the_relay
 

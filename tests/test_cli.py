@@ -61,8 +61,9 @@ def test_kb_check_passes_on_the_shipped_knowledge_base(capsys):
 def test_kb_check_fails_on_a_broken_file(tmp_path, monkeypatch, capsys):
     import shutil
 
+    from hubdesk.knowledge_base.loader import DEFAULT_DIR
+
     from hubdesk.settings import get_settings
-    from knowledge_base.loader import DEFAULT_DIR
 
     kb = tmp_path / "kb"
     shutil.copytree(DEFAULT_DIR, kb, ignore=shutil.ignore_patterns("*.py", "__pycache__"))

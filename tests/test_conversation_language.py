@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot import dialog
-from bot.messages import ButtonAction, Incoming
-from hubdesk import conversation
+from hubdesk import conversation, dialog
+from hubdesk.messages import ButtonAction, Incoming
 
 QUESTION_UK = "Як записатися до сімейного лікаря?"
 ARTICLE = "healthcare-register-huisarts"

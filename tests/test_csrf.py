@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from hubdesk.api.deps import SESSION_COOKIE
 from sqlmodel import Session
 
-from api.deps import SESSION_COOKIE
 from hubdesk import metrics
 from hubdesk.models import Case
 from hubdesk.users import create_user

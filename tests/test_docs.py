@@ -53,7 +53,7 @@ def caddy_paths() -> list[str]:
 
 
 def test_the_proxy_example_publishes_every_public_route_and_keeps_metrics_inside() -> None:
-    from api.main import create_app
+    from hubdesk.api.main import create_app
 
     paths = caddy_paths()
     routes = {route.path for route in create_app().routes if isinstance(route, APIRoute)}

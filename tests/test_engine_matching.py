@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.dialog import respond
+from hubdesk.dialog import respond
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_hub_answers_use_the_hub_file_and_say_it_is_an_example():
 def test_a_stale_article_is_flagged_not_served_as_current():
     import datetime as dt
 
-    from bot.dialog import article_text
+    from hubdesk.dialog import article_text
     from hubdesk.engine.answerer import default_answerer
 
     kb = default_answerer().kb

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from bot.messages import Incoming, Reply
 from hubdesk import cases, conversation, journal
 from hubdesk.db import get_engine
+from hubdesk.messages import Incoming, Reply
 from hubdesk.models import Case, CaseMessage
 from hubdesk.settings import get_settings
 from tests.utils.cases import FakeChannel, on_the_relay
@@ -130,7 +130,7 @@ def test_the_app_opens_journalled_cases_when_it_starts_again(database_fault: Dat
     with on_the_relay():
         asyncio.run(say(CRISIS))
     database_fault.restore()
-    from api.main import create_app
+    from hubdesk.api.main import create_app
 
     with TestClient(create_app()):
         deadline = time.monotonic() + 10
@@ -161,7 +161,7 @@ async def test_nul_characters_are_cleaned_on_every_way_into_the_database(
 
 
 def test_nul_characters_in_the_web_chat_are_cleaned(database_fault: DatabaseFault) -> None:
-    from api.main import create_app
+    from hubdesk.api.main import create_app
 
     with on_the_relay(), TestClient(create_app()) as client:
         response = client.post("/api/v1/chat", json={"session": "nulnulnul1", "text": "I want to talk to a person\x00"})

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from knowledge_base import KnowledgeBaseError, load_knowledge_base
-from knowledge_base.checks import check_knowledge_base
-from knowledge_base.loader import DEFAULT_DIR
+from hubdesk.knowledge_base import KnowledgeBaseError, load_knowledge_base
+from hubdesk.knowledge_base.checks import check_knowledge_base
+from hubdesk.knowledge_base.loader import DEFAULT_DIR
 
 TODAY = dt.date(2026, 12, 2)
 

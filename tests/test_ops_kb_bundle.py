@@ -13,9 +13,9 @@ import yaml
 
 from hubdesk.cli import build_parser
 from hubdesk.kb_bundle import kb_files
-from hubdesk.settings import ROOT, get_settings
+from hubdesk.settings import get_settings, shipped
 
-SOURCE = ROOT / "knowledge_base"
+SOURCE = shipped("knowledge_base", "knowledge_base")
 
 
 def load(text: str):  # type: ignore[no-untyped-def]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.messages import ButtonAction, Incoming
 from hubdesk import conversation, events
 from hubdesk.logs import JsonFormatter
+from hubdesk.messages import ButtonAction, Incoming
 from hubdesk.relay import relay
 from hubdesk.settings import get_settings
 from tests.utils.cases import FakeChannel

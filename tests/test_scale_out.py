@@ -228,7 +228,7 @@ def test_the_same_update_delivered_to_both_is_processed_once(cluster: Cluster) -
 
 
 def test_the_rate_limit_counts_messages_to_either_process(cluster: Cluster) -> None:
-    from bot.telegram.texts import rate_limited
+    from hubdesk.bot.telegram.texts import rate_limited
 
     while datetime.now(UTC).second > 45:  # the limit counts per minute: do not straddle a minute boundary
         time.sleep(0.5)

@@ -115,9 +115,9 @@ def _no_small_numbers(value: object, threshold: int, key: str = "") -> bool:
 
 async def test_a_conversation_shows_up_in_the_report(engine, session: Session) -> None:  # type: ignore[no-untyped-def]
     """End to end: questions through the conversation, a case answered by a volunteer, then the report."""
-    from bot.messages import Incoming
     from hubdesk import cases, conversation
     from hubdesk.events import today
+    from hubdesk.messages import Incoming
     from hubdesk.users import create_user
     from hubdesk.visitors import month_of
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.messages import ButtonAction, Incoming
 from hubdesk import conversation, events
+from hubdesk.messages import ButtonAction, Incoming
 from hubdesk.models import Event, MonthVisitor, Visitor
 from hubdesk.settings import get_settings
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import hubdesk.models  # noqa: F401
-from bot.messages import ButtonAction, Incoming
 from hubdesk import conversation, events
+from hubdesk.messages import ButtonAction, Incoming
 
 NAME = "Оксана Шевчишина"
 PHONE = "+31 6 9876 5432"

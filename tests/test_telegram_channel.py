@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from hubdesk.bot.telegram import send
+from hubdesk.bot.telegram.app import RecentIds
 from sqlmodel import Session, select
 
-from bot.telegram import send
-from bot.telegram.app import RecentIds
 from hubdesk.models import ProcessedUpdate, Visitor
 from hubdesk.settings import Settings, get_settings
 from tests import fake_telegram as tg
@@ -187,7 +187,7 @@ async def test_several_hubs_ask_which_one(settings, engine, bot_api: FakeBotApi,
 
 
 async def test_a_full_backlog_answers_503_and_keeps_the_update(bot: Harness, engine, monkeypatch) -> None:
-    from api.routes import telegram_webhook
+    from hubdesk.api.routes import telegram_webhook
 
     monkeypatch.setattr(telegram_webhook, "MAX_BACKLOG", 0)
     update = tg.message(bot.fake.next_update_id(), "/help", chat_id=VISITOR)

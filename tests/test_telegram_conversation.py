@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from bot import dialog
+from hubdesk import dialog
 from hubdesk.models import Event, Visitor
 from hubdesk.settings import Settings
 from tests import fake_telegram as tg
@@ -180,8 +180,8 @@ async def test_rate_limit_answers_twenty_then_a_notice_then_silence(bot: Harness
 
 
 async def test_long_answer_is_split_with_buttons_on_the_last_part(bot: Harness, monkeypatch) -> None:
-    from bot.messages import Button, Reply
     from hubdesk import conversation
+    from hubdesk.messages import Button, Reply
 
     paragraph = "Дуже довгий абзац про правила & <винятки>. " * 40
     long = Reply("\n\n".join([paragraph] * 8), ((Button("Меню", "menu"),),))

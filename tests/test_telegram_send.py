@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hubdesk.bot.telegram import send
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.messages import Button, Reply
-from bot.telegram import send
+from hubdesk.messages import Button, Reply
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +73,7 @@ def test_keyboard_drops_an_action_too_long_for_telegram() -> None:
 
 
 def test_a_literal_cut_in_two_stays_plain_text_in_both_parts() -> None:
-    from bot import render
+    from hubdesk import render
 
     visitor = ("**not bold** [no link](https://evil.example) " * 200).strip()
     chunks = send.parts("**Case 7**\n\n" + render.literal(visitor) + "\n\n**end**")
@@ -87,7 +87,7 @@ def test_a_literal_cut_in_two_stays_plain_text_in_both_parts() -> None:
 
 
 def test_a_visitor_cannot_forge_the_fence() -> None:
-    from bot import render
+    from hubdesk import render
 
     forged = "\ue001**bold?** [x](https://evil.example)\ue000"
     assert render.to_telegram_html("a " + render.literal(forged)) == "a **bold?** [x](https://evil.example)"

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hubdesk.bot.telegram.volunteers import VolunteerGroup
 from sqlmodel import Session, func, select
 
-from bot.telegram.volunteers import VolunteerGroup
 from hubdesk import metrics, throttle
 from hubdesk.models import Case, RateLimitWindow
 from tests.utils.cases import FakeChannel, on_the_relay

@@ -20,11 +20,11 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hubdesk.bot.whatsapp import active_channel
 from sqlmodel import Session, col, func, select
 
-from bot import dialog
-from bot.messages import ButtonAction
-from bot.whatsapp import active_channel
+from hubdesk import dialog
+from hubdesk.messages import ButtonAction
 from hubdesk.models import Case, CaseMessage, Event, ProcessedUpdate, Visitor, utcnow
 from hubdesk.relay import relay
 from hubdesk.settings import Settings, get_settings
@@ -616,9 +616,8 @@ def test_a_failure_while_handling_answers_503_and_the_retry_is_handled(
 
 
 def test_a_database_outage_is_503_so_meta_delivers_again(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hubdesk.bot.whatsapp import channel
     from sqlalchemy.exc import OperationalError
-
-    from bot.whatsapp import channel
 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
@@ -678,7 +677,7 @@ def test_forget_me_deletes_the_visitor(wa: WA) -> None:
 
 
 def test_the_template_name_comes_from_the_settings(wa_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.whatsapp import make_channel
+    from hubdesk.bot.whatsapp import make_channel
 
     monkeypatch.setenv("WHATSAPP_TEMPLATE_NAME", "hub_case_update")
     get_settings.cache_clear()

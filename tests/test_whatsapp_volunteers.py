@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hubdesk.bot.telegram import send
+from hubdesk.bot.whatsapp import active_channel
 from sqlmodel import Session, select
 
-from bot.messages import ButtonAction
-from bot.telegram import send
-from bot.whatsapp import active_channel
 from hubdesk import stats, throttle
+from hubdesk.messages import ButtonAction
 from hubdesk.models import Case
 from hubdesk.settings import Settings, get_settings
 from tests import fake_telegram as tg

@@ -82,7 +82,7 @@ def remember_language(response: Response, request: Request, lang: str) -> Respon
 
 def language_switch(lang: str, path: str, params: dict[str, str] | None = None) -> str:
     """Links to the same page in the other languages, each named in itself."""
-    from api.pages.names import SELF_NAMES
+    from hubdesk.api.pages.names import SELF_NAMES
 
     links = []
     for code in LANGUAGES:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from api.pages.layout import e, language_switch, page
-from api.pages.names import name_of, names
+from hubdesk.api.pages.layout import e, language_switch, page
+from hubdesk.api.pages.names import name_of, names
+
 from hubdesk.hubs import known_hub_ids
 from hubdesk.i18n import Translator, translator
 from hubdesk.models import Role, User

@@ -13,8 +13,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from api.pages.layout import e
-from api.pages.names import SELF_NAMES, names
+from hubdesk.api.pages.layout import e
+from hubdesk.api.pages.names import SELF_NAMES, names
+
 from hubdesk.i18n import LANGUAGES, _, translator
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "static" / "volunteer.html"

@@ -10,8 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-
-from api.deps import (
+from hubdesk.api.deps import (
     CurrentUser,
     SameOrigin,
     SessionDep,
@@ -20,9 +19,10 @@ from api.deps import (
     set_session_cookie,
     unauthorized,
 )
-from api.pages.layout import page_language, remember_language, safe_next
-from api.pages.login import login_page
-from api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
+from hubdesk.api.pages.layout import page_language, remember_language, safe_next
+from hubdesk.api.pages.login import login_page
+from hubdesk.api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
+
 from hubdesk.i18n import translator
 from hubdesk.models import Role, User
 from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_token

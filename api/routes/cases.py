@@ -13,10 +13,8 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from sqlmodel import Session, col, select
-
-from api.deps import SessionDep, VolunteerUser, allowed_hub
-from api.schemas.cases import (
+from hubdesk.api.deps import SessionDep, VolunteerUser, allowed_hub
+from hubdesk.api.schemas.cases import (
     CaseDetailPublic,
     CaseMessagePublic,
     CasePublic,
@@ -24,6 +22,8 @@ from api.schemas.cases import (
     ReplyCreate,
     ReplyResult,
 )
+from sqlmodel import Session, col, select
+
 from hubdesk import cases
 from hubdesk.models import Case, CaseStatus, User
 

@@ -15,11 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from bot import dialog, render
-from bot.messages import Incoming, Reply
-from hubdesk import conversation, handoff, metrics, throttle, webchat
+from hubdesk import conversation, dialog, handoff, metrics, render, throttle, webchat
 from hubdesk.db import get_engine
 from hubdesk.i18n import translator
+from hubdesk.messages import Incoming, Reply
 from hubdesk.sanitize import clean_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"

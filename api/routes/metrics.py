@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
+from hubdesk.api.deps import SessionDep
 
-from api.deps import SessionDep
 from hubdesk import metrics
 from hubdesk.logs import install_error_counter
 

@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-
-from api.deps import OptionalUser
-from api.pages.layout import page_language, remember_language
-from api.pages.volunteer import volunteer_page
+from hubdesk.api.deps import OptionalUser
+from hubdesk.api.pages.layout import page_language, remember_language
+from hubdesk.api.pages.volunteer import volunteer_page
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 # Served from fixed names (not a directory mount), so nothing else in static/ is exposed by accident.

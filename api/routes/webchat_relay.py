@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from hubdesk.api.deps import SessionDep
 from pydantic import BaseModel, Field
 
-from api.deps import SessionDep
 from hubdesk import webchat
 
 router = APIRouter(prefix="/api/v1/chat", tags=["web chat"])

@@ -18,11 +18,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from hubdesk.bot.whatsapp import active_channel, outbox_done, outbox_put, texts
+from hubdesk.bot.whatsapp.channel import accept, answer, release
+from hubdesk.bot.whatsapp.webhook import (
+    SIGNATURE_HEADER,
+    FailedStatus,
+    PayloadError,
+    parse_notification,
+    valid_signature,
+)
 
-from bot.messages import Reply
-from bot.whatsapp import active_channel, outbox_done, outbox_put, texts
-from bot.whatsapp.channel import accept, answer, release
-from bot.whatsapp.webhook import SIGNATURE_HEADER, FailedStatus, PayloadError, parse_notification, valid_signature
+from hubdesk.messages import Reply
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The Telegram channel: a python-telegram-bot 22 Application inside the FastAPI app (see ``app``)."""
 
-from bot.telegram.app import TelegramChannel, build_application, telegram_lifespan
+from hubdesk.bot.telegram.app import TelegramChannel, build_application, telegram_lifespan
 
 __all__ = ["TelegramChannel", "build_application", "telegram_lifespan"]

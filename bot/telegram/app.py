@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from hubdesk.bot.telegram import handlers, texts, volunteers
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -29,11 +31,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.messages import Reply
-from bot.telegram import handlers, texts, volunteers
-from bot.telegram.send import send_replies, with_retries
 from hubdesk.i18n import LANGUAGES
 from hubdesk.inbox import GroupWriter, Inbox
+from hubdesk.messages import Reply
 from hubdesk.relay import relay
 from hubdesk.settings import Settings, get_settings
 

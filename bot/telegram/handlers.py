@@ -13,17 +13,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from hubdesk.bot.telegram import texts
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import dialog
-from bot.messages import ButtonAction, Incoming, Reply
-from bot.telegram import texts
-from bot.telegram.send import send_replies, with_retries
-from hubdesk import conversation, throttle
+from hubdesk import conversation, dialog, throttle
 from hubdesk.db import session_scope
+from hubdesk.messages import ButtonAction, Incoming, Reply
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import render
-from bot.messages import Reply
+from hubdesk import render
+from hubdesk.messages import Reply
 
 log = logging.getLogger(__name__)
 

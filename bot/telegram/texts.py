@@ -5,10 +5,11 @@ Every string is a natural English msgid translated through the catalogs; the lan
 
 from __future__ import annotations
 
-from bot.dialog import LANGUAGE_NAMES
-from bot.messages import Button, ButtonAction, Reply
-from bot.privacy import days, kept_lines
+from hubdesk.bot.privacy import days, kept_lines
+
+from hubdesk.dialog import LANGUAGE_NAMES
 from hubdesk.i18n import _, translator
+from hubdesk.messages import Button, ButtonAction, Reply
 from hubdesk.visitors import VISITOR_RETENTION_DAYS
 
 

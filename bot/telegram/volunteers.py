@@ -23,18 +23,17 @@ import time
 from contextlib import suppress
 from functools import partial
 
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from sqlmodel import Session, col, delete, select
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.dialog import LANGUAGE_NAMES
-from bot.messages import Reply
-from bot.telegram.send import send_replies, with_retries
-from hubdesk import cases, users
+from hubdesk import cases, render, users
+from hubdesk.dialog import LANGUAGE_NAMES
 from hubdesk.engine.language import reply_language
 from hubdesk.i18n import translator
+from hubdesk.messages import Reply
 from hubdesk.models import Case, User, VolunteerPost
 from hubdesk.relay import CaseNotice
 

@@ -12,10 +12,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from bot.messages import Reply, replies_from_json, replies_to_json
-from bot.whatsapp.channel import CHANNEL, WhatsAppChannel
-from bot.whatsapp.client import GraphClient
+from hubdesk.bot.whatsapp.channel import CHANNEL, WhatsAppChannel
+from hubdesk.bot.whatsapp.client import GraphClient
+
 from hubdesk.inbox import Inbox
+from hubdesk.messages import Reply, replies_from_json, replies_to_json
 from hubdesk.relay import relay
 from hubdesk.settings import Settings, get_settings
 

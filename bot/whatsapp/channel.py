@@ -24,19 +24,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from hubdesk.bot.whatsapp import texts
+from hubdesk.bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
+from hubdesk.bot.whatsapp.render import render_reply, template_message
+from hubdesk.bot.whatsapp.webhook import FailedStatus, InboundMessage
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot import dialog
-from bot.messages import ButtonAction, Incoming, Reply
-from bot.whatsapp import texts
-from bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
-from bot.whatsapp.render import render_reply, template_message
-from bot.whatsapp.webhook import FailedStatus, InboundMessage
-from hubdesk import conversation, throttle
+from hubdesk import conversation, dialog, throttle
 from hubdesk.cases import volunteer_reply_text
 from hubdesk.db import get_engine, session_scope
 from hubdesk.inbox import Inbox
+from hubdesk.messages import ButtonAction, Incoming, Reply
 from hubdesk.models import Case, CaseMessage, ProcessedUpdate, Sender, Visitor, utcnow
 from hubdesk.relay import DeliveryError
 from hubdesk.settings import get_settings

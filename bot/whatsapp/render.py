@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import Button, Reply
-from bot.render import split_message, to_whatsapp
 from hubdesk.i18n import translator
+from hubdesk.messages import Button, Reply
+from hubdesk.render import split_message, to_whatsapp
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024

@@ -29,7 +29,7 @@ from hubdesk.engine.model import UnderstandingModel, data_fingerprint, model_pat
 from hubdesk.engine.reader import Reader
 from hubdesk.engine.safety import SafetyVerdict, Tier
 from hubdesk.engine.translit import Transliterator
-from knowledge_base import KnowledgeBase, load_knowledge_base
+from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base
 
 log = logging.getLogger(__name__)
 

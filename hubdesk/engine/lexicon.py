@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hubdesk.engine.text import clean, skeleton, words
-from knowledge_base.loader import DEFAULT_DIR, KnowledgeBaseError
+from hubdesk.knowledge_base.loader import DEFAULT_DIR, KnowledgeBaseError
 
 MIN_PREFIX = 3
 

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 from hubdesk.engine.lexicon import Lexicon
 from hubdesk.engine.stopwords import STOP_KEYS
 from hubdesk.engine.text import clean, skeleton, stems, words
-from knowledge_base.schema import Article
+from hubdesk.knowledge_base.schema import Article
 
 NGRAM = 4
 STEM_WEIGHT = 0.6  # share of the stem cosine in a document's score; the rest is character grams

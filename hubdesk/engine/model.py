@@ -23,8 +23,8 @@ from hubdesk.engine.reader import Reader
 from hubdesk.engine.safety import SafetyModel
 from hubdesk.engine.topics import TopicModel
 from hubdesk.engine.translit import Transliterator
-from knowledge_base.corpus import corpus_files
-from knowledge_base.loader import DEFAULT_DIR, article_files
+from hubdesk.knowledge_base.corpus import corpus_files
+from hubdesk.knowledge_base.loader import DEFAULT_DIR, article_files
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def data_fingerprint(kb_dir: Path | None = None) -> str:
     """SHA-256 over what training reads, in a stable order."""
     import yaml
 
-    from knowledge_base.loader import SAFE_LOADER
+    from hubdesk.knowledge_base.loader import SAFE_LOADER
 
     directory = Path(kb_dir or DEFAULT_DIR)
     digest = hashlib.sha256(f"recipe {RECIPE_VERSION}\n".encode())

@@ -27,7 +27,7 @@ from hubdesk.engine.crisis import CrisisKind, detect_crisis
 from hubdesk.engine.heads import Ensemble, Softmax
 from hubdesk.engine.reader import Reading
 from hubdesk.engine.sparse import SparseSoftmax, Vectorizer
-from knowledge_base.corpus import CRISIS_LABELS
+from hubdesk.knowledge_base.corpus import CRISIS_LABELS
 
 Tier = Literal["crisis", "concern", "none"]
 SAFETY_CLASSES: tuple[str, ...] = ("none", "concern", *CRISIS_LABELS)

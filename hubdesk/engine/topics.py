@@ -23,7 +23,7 @@ import numpy as np
 
 from hubdesk.engine.heads import Ensemble, Softmax
 from hubdesk.engine.matcher import Ranked
-from knowledge_base.schema import Article
+from hubdesk.knowledge_base.schema import Article
 
 CANDIDATES = 8  # from each ranker
 # The semantic head's classes after the articles: messages that are no question for any article.

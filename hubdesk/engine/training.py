@@ -30,8 +30,8 @@ from hubdesk.engine.text import CYRILLIC
 from hubdesk.engine.topics import INTENT_CLASSES, NON_ARTICLE_CLASSES, Thresholds, TopicModel, candidate_table
 from hubdesk.engine.translit import Transliterator
 from hubdesk.engine.vectors import VectorCache
-from knowledge_base import KnowledgeBase, load_knowledge_base
-from knowledge_base.corpus import CRISIS_LABELS, Corpus, load_corpus
+from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base
+from hubdesk.knowledge_base.corpus import CRISIS_LABELS, Corpus, load_corpus
 
 log = logging.getLogger(__name__)
 

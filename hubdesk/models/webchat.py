@@ -16,7 +16,7 @@ from hubdesk.models.base import UTCDateTime, short, utcnow
 
 
 class WebchatOutbox(SQLModel, table=True):
-    """One reply for one web-chat session; ``payload`` is the JSON of a ``bot.messages.Reply``."""
+    """One reply for one web-chat session; ``payload`` is the JSON of a ``hubdesk.messages.Reply``."""
 
     __tablename__ = "webchat_outbox"
 

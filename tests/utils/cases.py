@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.messages import Reply
 from hubdesk import cases
+from hubdesk.messages import Reply
 from hubdesk.models import Case, User
 from hubdesk.relay import CaseNotice, relay
 from hubdesk.users import hash_token, new_token

@@ -8,7 +8,10 @@ from hubdesk.settings import get_settings
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    from hubdesk.db import upgrade_to_head
     from hubdesk.jobs import purge_once
+
+    upgrade_to_head()  # a first command on a fresh machine finds the schema in place
 
     days = get_settings().HUBDESK_CASE_RETENTION_DAYS if args.days is None else args.days
     purged, forgotten = purge_once(retention_days=days)

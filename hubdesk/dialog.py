@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.messages import Button, ButtonAction, DialogResult, Reply
 from hubdesk.engine.answerer import Analysis, Answerer, default_answerer
 from hubdesk.engine.language import reply_language
 from hubdesk.i18n import translator
-from knowledge_base.schema import Article, Hub
+from hubdesk.knowledge_base.schema import Article, Hub
+from hubdesk.messages import Button, ButtonAction, DialogResult, Reply
 
 STALE_AFTER = dt.timedelta(days=365)
 MAX_CHOICES = 3

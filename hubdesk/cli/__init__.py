@@ -8,13 +8,13 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bot import render
+from hubdesk import render
+from hubdesk.knowledge_base import KnowledgeBaseError
 from hubdesk.logs import configure_logging
 from hubdesk.settings import get_settings
-from knowledge_base import KnowledgeBaseError
 
 # Modules that add their own sub-commands with ``register(subparsers)``.
-COMMAND_MODULES = ("hubdesk.cli_admin", "hubdesk.cli_cases", "hubdesk.cli_ops", "hubdesk.cli_model")
+COMMAND_MODULES = ("hubdesk.cli.admin", "hubdesk.cli.cases", "hubdesk.cli.ops", "hubdesk.cli.model")
 
 
 def _result_json(result) -> dict:
@@ -34,7 +34,7 @@ def _result_json(result) -> dict:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per stdin line with --jsonl (the contract run_eval.py uses)."""
-    from bot.dialog import respond
+    from hubdesk.dialog import respond
 
     def ask(text: str) -> dict:
         return _result_json(respond(text, chosen_language=args.lang))
@@ -60,7 +60,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     """Validate the knowledge base; exit 1 on any problem, print warnings."""
-    from knowledge_base.checks import check_knowledge_base
+    from hubdesk.knowledge_base.checks import check_knowledge_base
 
     directory = get_settings().HUBDESK_KB_DIR
     report = check_knowledge_base(directory)
@@ -92,19 +92,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start the API, the pages and every configured channel."""
     import uvicorn
 
-    from api.main import create_app
+    from hubdesk.api.main import create_app
     from hubdesk.db import upgrade_to_head
 
     settings = get_settings()
     if args.workers > 1 and settings.telegram_enabled and not settings.telegram_webhook_mode:
         print("hubdesk run: --workers needs Telegram webhook mode (only one process may poll)", file=sys.stderr)
         return 2
+    from sqlalchemy import make_url
+
+    database = make_url(settings.HUBDESK_DATABASE_URL).render_as_string(hide_password=True)
+    print(f"hubdesk: data directory {settings.HUBDESK_DATA_DIR} (database {database})", file=sys.stderr)
     upgrade_to_head()  # the schema is at head before the first request (a no-op when it already is)
     # log_config=None: uvicorn's loggers go through our root handler (JSON when HUBDESK_LOG_FORMAT=json).
     options = {"host": args.host, "port": args.port, "log_config": None,
                "log_level": settings.HUBDESK_LOG_LEVEL.lower()}
     if args.workers > 1:  # separate processes share nothing but the database (see docs/operations.md)
-        uvicorn.run("api.main:create_app", factory=True, workers=args.workers, **options)
+        uvicorn.run("hubdesk.api.main:create_app", factory=True, workers=args.workers, **options)
     else:
         uvicorn.run(create_app(), **options)
     return 0
@@ -154,6 +158,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -115,11 +115,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func):  # type: ignore[no-untyped-def]
-    """Turn bad input into one clear line on stderr and exit status 2, not a traceback."""
+def _guarded(func, needs_schema: bool = True):  # type: ignore[no-untyped-def]
+    """Turn bad input into one clear line on stderr and exit status 2, not a traceback.
+
+    A command that reads or writes the database first brings its schema to head (a no-op when it is there),
+    as ``hubdesk run`` does: on a fresh machine ``hubdesk users add`` must work as the first command.
+    """
 
     def run(args: argparse.Namespace) -> int:
         try:
+            if needs_schema:
+                from hubdesk.db import upgrade_to_head
+
+                upgrade_to_head()
             return func(args)
         except CommandError as exc:
             print(f"hubdesk {args.command}: {exc}", file=sys.stderr)
@@ -132,7 +140,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(
-        func=_guarded(cmd_db_upgrade)
+        func=_guarded(cmd_db_upgrade, needs_schema=False)
     )
     db_sub.add_parser(
         "close-months", help="close past months: keep unique-visitor counts, destroy the month keys"
