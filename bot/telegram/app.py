@@ -30,8 +30,9 @@ from telegram.ext import (
 )
 
 from bot.messages import Reply
-from bot.telegram import handlers, texts, volunteers
+from bot.telegram import announce, handlers, texts, volunteers
 from bot.telegram.send import send_replies, with_retries
+from hubdesk.announcements.sender import couriers
 from hubdesk.i18n import LANGUAGES
 from hubdesk.inbox import GroupWriter, Inbox
 from hubdesk.relay import relay
@@ -101,6 +102,7 @@ def add_handlers(application: Application, volunteer_chat_id: int | None) -> Non
         CommandHandler("help", handlers.show_help, filters=visitors),
         CommandHandler("privacy", handlers.show_privacy, filters=visitors),
         CommandHandler("forget", handlers.forget, filters=visitors),
+        CommandHandler("news", handlers.news, filters=visitors),
         MessageHandler(visitors & filters.TEXT & ~filters.COMMAND, handlers.question),
         MessageHandler(visitors & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
         MessageHandler(visitors & filters.COMMAND, handlers.show_help),  # an unknown /command
@@ -180,6 +182,7 @@ class TelegramChannel:
         self._replayed: set[int] = set()
         self.application.bot_data["replayed_updates"] = self._replayed
         self.application.bot_data["on_handled"] = self._handled
+        self.announcements: announce.TelegramCourier | None = None
         self.group: volunteers.VolunteerGroup | None = None
         if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
             self.group = volunteers.VolunteerGroup(
@@ -205,6 +208,7 @@ class TelegramChannel:
         await asyncio.to_thread(_warm_up)
         self._pruner = asyncio.create_task(_prune_hourly(), name="telegram-prune")
         relay.register_sender("telegram", self.send_to_visitor)
+        self.announcements = announce.register(self.settings)  # the announcement sender's own bot (core sender)
         if self.group is not None:
             self.group.start()
             relay.register_case_listener(self.group.on_case_notice)
@@ -259,6 +263,9 @@ class TelegramChannel:
                 with suppress(asyncio.CancelledError):
                     await task
         relay.senders.pop("telegram", None)
+        if self.announcements is not None:
+            couriers.unregister("telegram")
+            await self.announcements.close()
         if self.group is not None:
             if self.group.on_case_notice in relay.listeners:
                 relay.listeners.remove(self.group.on_case_notice)

@@ -204,6 +204,14 @@ async def forget(update: Update, context: Context) -> None:
     await reply(update, context, await conversation.forget(CHANNEL, chat_key(update), locale_hint(update)))
 
 
+async def news(update: Update, context: Context) -> None:
+    """Subscribe to the hub's news (``/news off``: unsubscribe), one command like one tap."""
+    from hubdesk.announcements import consent
+
+    action = consent.OFF if [a.lower() for a in context.args or []][:1] in (["off"], ["stop"]) else consent.ON
+    await _button(update, context, action)
+
+
 # -- messages and taps -----------------------------------------------------------------------------------
 
 async def question(update: Update, context: Context) -> None:
