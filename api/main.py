@@ -8,7 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.body_limit import BodyLimitMiddleware
-from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
+from api.routes import (
+    announcements,
+    announcements_page,
+    auth,
+    cases,
+    chat,
+    health,
+    kb,
+    metrics,
+    stats,
+    users,
+    volunteer_page,
+    webchat_relay,
+)
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
 from api.security_headers import SecurityHeadersMiddleware
@@ -43,6 +56,8 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
+    app.include_router(announcements.router)
+    app.include_router(announcements_page.router)
     app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()
