@@ -125,7 +125,11 @@ async def test_a_429_in_the_middle_is_honoured_and_nobody_gets_it_twice(bot: Har
     refused = [c for c in bot.fake.calls if c.method == "sendMessage" and c.failed]
     assert len(refused) == 1
     after = [c.at for c in bot.fake.calls if c.method == "sendMessage" and not c.failed]
-    assert min(after) - refused[0].at >= 0.95  # nothing was sent before retry_after had passed
+    # Nothing started after the 429 before retry_after had passed; only requests already in flight
+    # (at most HUBDESK_ANNOUNCEMENT_CONCURRENCY - 1 others) may arrive just after it.
+    early = [at for at in after if refused[0].at <= at < refused[0].at + 0.95]
+    assert len(early) <= get_settings().HUBDESK_ANNOUNCEMENT_CONCURRENCY - 1
+    assert len([at for at in after if at >= refused[0].at + 0.95]) >= len(chats) - len(early)
     assert time.monotonic() - started >= 1.0
 
 

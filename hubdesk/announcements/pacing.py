@@ -28,6 +28,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
+        self.interval = 1.0 / rate + 1e-9  # a nanosecond more: float sums must not fit rate + 1 into a second
         self.burst = burst
         self.clock = clock
         self._next = clock()  # the moment the next token is free
@@ -39,9 +40,9 @@ class TokenBucket:
         that must wait) is not shared, so the rate holds in every window however the slots are spread.
         """
         now = self.clock()
-        earliest = max(self._next, now - (self.burst - 1) / self.rate)
+        earliest = max(self._next, now - (self.burst - 1) * self.interval)
         at = max(earliest, not_before)
-        self._next = at + 1 / self.rate
+        self._next = at + self.interval
         return at
 
     def pause_until(self, moment: float) -> None:
