@@ -105,5 +105,5 @@ def test_the_web_chat_subscribes_and_receives_through_its_poll(client: TestClien
     updates = client.get("/api/v1/chat/updates", params={"session": chat["session"]}).json()
     assert any("Нові правила щодо житла" in u["text"] for u in updates["data"])
     assert client.get("/api/v1/chat/updates", params={"session": never["session"]}).json()["count"] == 0
-    off = client.post("/api/v1/chat", json={**chat, "text": "news off"}).json()
+    off = client.post("/api/v1/chat", json={**chat, "text": "відписатися"}).json()
     assert "відписалися" in off["replies"][0]["html"]

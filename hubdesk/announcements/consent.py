@@ -179,6 +179,6 @@ def for_command(*, channel: str, chat_key: str, action: str, fallback_lang: str)
     """A news word typed as a message (blocking: run it in a worker thread)."""
     with session_scope() as session:
         visitor = visitors.touch_visitor(session=session, channel=channel, chat_key=chat_key)
-        lang = visitor.language or fallback_lang
+        lang = visitor.language or visitor.conversation_language or fallback_lang
         session.commit()
         return on_action(session=session, channel=channel, chat_key=chat_key, action=action, lang=lang)
