@@ -5,6 +5,9 @@ Telegram allows about 30 messages a second per bot and one a second per chat; a 
 never before the bucket has a token, never within ``chat_interval`` of the last message to the same chat,
 never during a pause. Slots are reserved in order, so several sends in flight still keep the rate.
 
+``Pacer.dispatch`` is the last check as the request leaves: a sliding window of one second never holds more
+than ``floor(rate)`` sends, however late some slots were reached.
+
 The bucket holds one token (``burst=1``): with more, a burst after a quiet moment would put more than
 ``rate`` messages into one second, which is what the limit forbids.
 """
@@ -12,8 +15,9 @@ The bucket holds one token (``burst=1``): with more, a burst after a quiet momen
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
@@ -61,6 +65,8 @@ class Pacer:
         self.sleep = sleep
         self._last: OrderedDict[str, float] = OrderedDict()
         self.paused_until = 0.0
+        self.window_limit = max(1, math.floor(rate))
+        self._sent: deque[float] = deque()
 
     def reserve(self, chat_key: str) -> float:
         """The moment this chat's next message may go (reserved; call once per send)."""
@@ -83,6 +89,22 @@ class Pacer:
         while self.paused_until > self.clock():
             at = self.reserve(chat_key)
             await self.sleep(max(0.0, at - self.clock()))
+
+    async def dispatch(self) -> None:
+        """The last check before the request leaves: at most ``floor(rate)`` sends in any one second.
+
+        A slot can be reached late (its claim waited for the database) and several late sends would then
+        bunch up; this sliding window counts the moments requests really leave.
+        """
+        while True:
+            now = self.clock()
+            while self._sent and self._sent[0] <= now - 1.0:
+                self._sent.popleft()
+            if len(self._sent) < self.window_limit and self.paused_until <= now:
+                self._sent.append(now)
+                return
+            wait = max(self.paused_until - now, self._sent[0] + 1.0 - now if self._sent else 0.0)
+            await self.sleep(max(wait, 0.001))
 
     def pause(self, seconds: float) -> None:
         """Telegram said "retry after ``seconds``": nobody sends before then."""

@@ -171,6 +171,7 @@ class AnnouncementSender:
                 if not await self._db(delivery.claim, delivery_id=recipient.delivery_id,
                                       announcement_id=announcement_id, worker=self.worker):
                     return  # unsubscribed, forgotten or taken meanwhile
+                await pacer.dispatch()
                 try:
                     state = await courier(recipient, messages.get(recipient.language) or messages["uk"])
                 except RetryLater as exc:
