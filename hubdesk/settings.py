@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     HUBDESK_ANNOUNCEMENT_RATE: float = 28.0
     HUBDESK_ANNOUNCEMENT_CHAT_INTERVAL: float = 1.0  # seconds between two messages to one chat
     HUBDESK_ANNOUNCEMENT_WHATSAPP_RATE: float = 20.0  # the Cloud API's default throughput is 80/s; be modest
-    HUBDESK_ANNOUNCEMENT_CONCURRENCY: int = 4  # requests in flight at once (each waits for its paced slot)
+    # Requests in flight at once. Telegram counts arrivals: at most floor(rate) requests leave in any second,
+    # and those in flight can arrive late, together with the next ones: the peak is floor(rate) + this (30).
+    HUBDESK_ANNOUNCEMENT_CONCURRENCY: int = 2
     HUBDESK_ANNOUNCEMENT_LEASE_SECONDS: float = 30.0  # a sender that stops renewing loses its announcement
     HUBDESK_ANNOUNCEMENT_POLL_SECONDS: float = 2.0  # how often the sender looks for due announcements
     HUBDESK_ANNOUNCEMENT_VISIBLE_DAYS: int = 30  # "what's new?" lists announcements this recent

@@ -4,8 +4,8 @@ The real ``hubdesk run`` (webhook mode) in a process of its own sends an announc
 through the fake Bot API, one request at a time. When the 120th message arrives, the fake server kills the
 process with SIGKILL before answering: that message reached Telegram, its row is left ``claimed``. The
 process is started again on the same database: it takes the announcement over once the dead sender's lease
-has run out, marks the claimed row ``unconfirmed`` (never sent again: see hubdesk/announcements/delivery.py)
-and sends the rest.
+has run out, marks the rows left claimed ``unconfirmed`` (never sent again: see
+hubdesk/announcements/delivery.py) and sends the rest.
 """
 
 from __future__ import annotations
@@ -93,4 +93,6 @@ def test_a_sender_killed_half_way_resumes_and_nobody_gets_it_twice(settings: Set
     assert received == Counter({FIRST_CHAT + n: 1 for n in range(SUBSCRIBERS)})  # every subscriber, once
     with Session(get_engine(settings.HUBDESK_DATABASE_URL)) as session:
         counts = service.counts(session=session, announcement_id=announcement_id)
-        assert (counts.sent, counts.unconfirmed, counts.pending) == (SUBSCRIBERS - 1, 1, 0)
+        # the one killed in flight, and those whose outcome was still waiting for its group commit
+        assert counts.sent + counts.unconfirmed == SUBSCRIBERS and counts.pending == 0
+        assert 1 <= counts.unconfirmed <= 100 * 0.25 + 2

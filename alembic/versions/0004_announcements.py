@@ -67,15 +67,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('announcement_id', 'visitor_id', name='uq_deliveries_announcement_visitor'),
     )
-    op.create_index('ix_deliveries_announcement_state', 'announcement_deliveries', ['announcement_id', 'state'],
-                    unique=False)
     op.create_index('ix_announcement_deliveries_visitor_id', 'announcement_deliveries', ['visitor_id'],
                     unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_announcement_deliveries_visitor_id', table_name='announcement_deliveries')
-    op.drop_index('ix_deliveries_announcement_state', table_name='announcement_deliveries')
     op.drop_table('announcement_deliveries')
     op.drop_index('ix_announcements_hub_started', table_name='announcements')
     op.drop_index('ix_announcements_status_send_at', table_name='announcements')

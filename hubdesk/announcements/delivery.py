@@ -8,10 +8,12 @@
 One row per (announcement, visitor), unique in the database: nobody can be queued twice. A row is claimed
 (committed) before its message is sent and marked after. A sender that dies in between leaves it
 ``claimed``; the sender that takes the announcement over marks such rows ``unconfirmed`` and does **not**
-send them again. Telegram has no idempotency key, so after a crash nobody can know whether that message
-went out: we would rather lose one message (the announcement stays readable in the bot under "what's new?",
-and the count shows it) than send a visitor the same announcement twice. At most one row per send in flight
-(``HUBDESK_ANNOUNCEMENT_CONCURRENCY``) can end this way per crash.
+send them again. (Outcomes are written in groups every quarter of a second, so a crash also leaves the
+last few messages that did arrive ``claimed``: they too become ``unconfirmed``, and are not sent again.)
+Telegram has no idempotency key, so after a crash nobody can know whether such a message went out: we
+would rather lose one message (the announcement stays readable in the bot under "what's new?", and the count
+shows it) than send a visitor the same announcement twice. Only a row claimed and not yet arrived can really
+be lost: at most one per request in flight (``HUBDESK_ANNOUNCEMENT_CONCURRENCY``) per crash.
 
 One sender per announcement: it holds a lease on the announcement row (``worker``, ``lease_until``),
 renewed while it sends; a claim checks the lease, so a sender that lost it cannot claim anything more.
@@ -159,6 +161,20 @@ def finish(*, delivery_id: int, state: str, blocked_visitor: int | None = None) 
         ).values(state=state, done_at=utcnow()))
         if blocked_visitor is not None:
             remove_route(session=session, visitor_id=blocked_visitor)
+
+
+def finish_many(*, outcomes: list[tuple[int, str, int | None]]) -> None:
+    """Record several outcomes in one commit: (delivery id, state, visitor to forget when they blocked us)."""
+    from hubdesk.announcements.subscriptions import remove_route
+
+    now = utcnow()
+    with session_scope() as session:
+        for delivery_id, state, blocked_visitor in outcomes:
+            session.exec(update(Delivery).where(  # type: ignore[call-overload]
+                col(Delivery.id) == delivery_id, col(Delivery.state) == DeliveryState.CLAIMED.value,
+            ).values(state=state, done_at=now))
+            if blocked_visitor is not None:
+                remove_route(session=session, visitor_id=blocked_visitor)
 
 
 def release(*, delivery_id: int) -> None:

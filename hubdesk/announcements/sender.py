@@ -33,6 +33,7 @@ from hubdesk.settings import get_settings
 log = logging.getLogger(__name__)
 
 BATCH = 200  # deliveries read at a time
+FLUSH_SECONDS = 0.25  # outcomes are written in one commit this often (a crash leaves these few "unconfirmed")
 T = TypeVar("T")
 
 
@@ -79,6 +80,7 @@ class AnnouncementSender:
         self.poll_seconds = poll_seconds or settings.HUBDESK_ANNOUNCEMENT_POLL_SECONDS
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hubdesk-announce")
         self.lost_lease = False
+        self._outcomes: list[tuple[int, str, int | None]] = []
 
     async def _db(self, function: Callable[..., T], **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, partial(function, **kwargs))
@@ -120,6 +122,7 @@ class AnnouncementSender:
         messages = {lang: service.message(announcement, lang) for lang in LANGUAGES}
         self.lost_lease = False
         renewing = asyncio.create_task(self._renew(announcement_id), name=f"announcement-{announcement_id}-lease")
+        flushing = asyncio.create_task(self._flush_regularly(), name=f"announcement-{announcement_id}-flush")
         limit = asyncio.Semaphore(self.concurrency)
         try:
             while not self.lost_lease:
@@ -134,15 +137,18 @@ class AnnouncementSender:
                     await asyncio.gather(*(self._one(announcement_id, r, messages, limit) for r in batch))
                 if self.lost_lease:
                     break
+                await self._flush()
                 if await self._db(delivery.complete_if_done, announcement_id=announcement_id, worker=self.worker):
                     log.info("announcement %s sent", announcement_id)
                     break
                 if not sent_any:  # claimed elsewhere (a lease race) or released rows not visible yet
                     await asyncio.sleep(0.2)
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            for task in (renewing, flushing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self._flush()
 
     async def _renew(self, announcement_id: int) -> None:
         while True:
@@ -160,17 +166,14 @@ class AnnouncementSender:
             while True:
                 if self.lost_lease:
                     return
-                if entry is None:  # this process runs no such channel: count them, do not hold the rest up
-                    if await self._db(delivery.claim, delivery_id=recipient.delivery_id,
-                                      announcement_id=announcement_id, worker=self.worker):
-                        await self._db(delivery.finish, delivery_id=recipient.delivery_id,
-                                       state=DeliveryState.UNREACHABLE.value)
-                    return
-                courier, pacer = entry
-                await pacer.slot(recipient.chat_key)
                 if not await self._db(delivery.claim, delivery_id=recipient.delivery_id,
                                       announcement_id=announcement_id, worker=self.worker):
                     return  # unsubscribed, forgotten or taken meanwhile
+                if entry is None:  # this process runs no such channel: count them, do not hold the rest up
+                    self._done(recipient, DeliveryState.UNREACHABLE.value)
+                    return
+                courier, pacer = entry
+                await pacer.slot(recipient.chat_key)  # claimed first: the claim's commit overlaps the wait
                 await pacer.dispatch()
                 try:
                     state = await courier(recipient, messages.get(recipient.language) or messages["uk"])
@@ -183,10 +186,23 @@ class AnnouncementSender:
                 except Exception:
                     log.exception("announcement %s: a send failed unexpectedly", announcement_id)
                     state = DeliveryState.FAILED.value
-                blocked = recipient.visitor_id if state == DeliveryState.BLOCKED else None
-                await self._db(delivery.finish, delivery_id=recipient.delivery_id, state=state,
-                               blocked_visitor=blocked)
+                self._done(recipient, state)
                 return
+
+    def _done(self, recipient: Recipient, state: str) -> None:
+        """Note how a delivery ended; written in groups (``_flush``): one commit, not one per message."""
+        blocked = recipient.visitor_id if state == DeliveryState.BLOCKED else None
+        self._outcomes.append((recipient.delivery_id, state, blocked))
+
+    async def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            await self._db(delivery.finish_many, outcomes=outcomes)
+
+    async def _flush_regularly(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self._flush()
 
 
 def relay_courier(channel: str) -> Courier:
