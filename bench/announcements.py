@@ -1,7 +1,7 @@
 """Benchmark announcements: 10,000 Telegram subscribers through a real ``hubdesk run`` and the fake Bot API.
 
 The fake Bot API server from the tests runs here (127.0.0.1); ``hubdesk run`` runs as its own process in
-webhook mode with its default announcement settings (29 messages a second, 1 a second per chat, 4 in
+webhook mode with its default announcement settings (28 messages a second, 1 a second per chat, 2 in
 flight). The bench subscribes 10,000 chats in the database, then:
 
 1. idle: asks questions through the webhook, two a second from chats of their own, and times each from the

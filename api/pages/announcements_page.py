@@ -94,7 +94,7 @@ def _form(t: Translator, lang: str, user: User, error: str | None, values: dict[
         f'<label><input type="checkbox" name="topics" value="{e(c)}"{" checked" if c in chosen else ""}>'
         f"{e(kb.categories[c].name.get(lang) if c in kb.categories else c)}</label>" for c in CATEGORY_IDS)
     texts = "".join(
-        f'<label>{e(t.gettext("Text in {language}").format(language=LANGUAGE_LABELS[code]))}'
+        f'<label>{e(t.gettext("Text in {language}").format(language=names(lang)["languages"][code]))}'
         f'<textarea name="text_{code}" lang="{code}" maxlength="{service.MAX_TEXT}">'
         f'{e(values.get("text_" + code, ""))}</textarea></label>' for code in LANGUAGES)
     articles = "".join(f'<option value="{e(a.id)}"{" selected" if a.id == values.get("article") else ""}>'
@@ -178,17 +178,18 @@ def detail_page(*, lang: str, user: User, announcement: Announcement, public: di
     """One announcement: the flags, the previews per reader language, Send now, and its counts."""
     t = translator(lang)
     flags = []
+    language_names = names(lang)["languages"]
     for code in preview["missing_languages"]:
-        fallback = LANGUAGE_LABELS[preview["fallback_language"]]
+        fallback = language_names[preview["fallback_language"]]
         flags.append(t.gettext("No {language} text: readers in {language} get the {fallback} text.")
-                     .format(language=LANGUAGE_LABELS[code], fallback=fallback))
+                     .format(language=language_names[code], fallback=fallback))
     flag_html = "".join(f'<p class="flag" data-flag="missing">⚠️ {e(f)}</p>' for f in flags)
     columns = []
     for code in LANGUAGES:
         data = preview["languages"][code]
         tg = data["telegram"]
         keys = "".join(f"<span>{e(b)}</span>" for row in tg["buttons"] for b in row)
-        readers = t.gettext("Readers in {language}").format(language=LANGUAGE_LABELS[code])
+        readers = t.gettext("Readers in {language}").format(language=language_names[code])
         columns.append(
             f'<div data-preview="{code}"><h3>{e(readers)}</h3>'
             f'<p class="muted">Telegram</p><div class="bubble tg" lang="{e(data["text_language"])}">'

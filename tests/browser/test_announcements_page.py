@@ -82,7 +82,7 @@ def test_a_coordinator_writes_previews_and_sends_and_only_the_subscriber_gets_it
 
     expect(page.locator("[data-status=draft]")).to_be_visible()
     expect(page.locator("[data-flag=missing]")).to_have_count(1)  # no English: flagged before sending
-    expect(page.locator("[data-flag=missing]")).to_contain_text("English")
+    expect(page.locator("[data-flag=missing]")).to_contain_text("англійська")
     uk = page.locator("[data-preview=uk] .bubble.tg")
     expect(uk).to_contain_text("З 1 лютого змінюються правила щодо житла")
     expect(uk.locator("b", has_text="Приходьте на консультацію.")).to_be_visible()  # Telegram's bold, rendered
