@@ -164,3 +164,17 @@ async def test_forget_me_removes_the_subscription(bot: Harness, engine) -> None:
     await bot.say(950, "/forget")
     with Session(engine) as session:
         assert session.exec(select(Subscription)).all() == []
+
+
+async def test_blocking_the_bot_removes_the_route_at_once(bot: Harness, engine) -> None:
+    await bot.tap(960, "n:on")
+    kicked = {"update_id": bot.fake.next_update_id(), "my_chat_member": {
+        "chat": tg.chat(960), "from": tg.telegram_user(960), "date": int(time.time()),
+        "old_chat_member": {"user": tg.BOT_USER, "status": "member"},
+        "new_chat_member": {"user": tg.BOT_USER, "status": "kicked", "until_date": 0}}}
+    before = len(bot.fake.sent(960))
+    assert (await bot.post(kicked)).status_code == 200
+    with Session(engine) as session:
+        assert session.exec(select(Subscription)).all() == []
+        assert session.exec(select(Visitor).where(Visitor.chat_key == "960")).first() is None
+    assert len(bot.fake.sent(960)) == before  # nothing said to someone who blocked the bot

@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -47,7 +48,8 @@ CONCURRENT_UPDATES = 16
 # (PTB's default is 256) costs CPU; a request waits up to POOL_TIMEOUT for a free one instead of failing.
 CONNECTION_POOL = 32
 POOL_TIMEOUT = 10.0
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+# MY_CHAT_MEMBER: Telegram says when a visitor blocks the bot; their route (and news subscription) goes at once.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
 START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of old update ids and rate-limit windows
@@ -107,6 +109,7 @@ def add_handlers(application: Application, volunteer_chat_id: int | None) -> Non
         MessageHandler(visitors & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
         MessageHandler(visitors & filters.COMMAND, handlers.show_help),  # an unknown /command
         CallbackQueryHandler(handlers.tap),
+        ChatMemberHandler(handlers.bot_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
     ])
     application.add_error_handler(handlers.on_error)
 

@@ -119,6 +119,8 @@ async def guard(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.CHANNEL:
         raise ApplicationHandlerStop
+    if update.my_chat_member is not None:  # the bot blocked or unblocked: nothing to answer, nothing to count
+        return
     settings = get_settings()
     volunteers = chat.id == settings.TELEGRAM_VOLUNTEER_CHAT_ID  # their own handlers decide the rest
     query = update.callback_query
@@ -210,6 +212,14 @@ async def news(update: Update, context: Context) -> None:
 
     action = consent.OFF if [a.lower() for a in context.args or []][:1] in (["off"], ["stop"]) else consent.ON
     await _button(update, context, action)
+
+
+async def bot_blocked(update: Update, context: Context) -> None:
+    """A visitor blocked the bot (or stopped it): remove their route and news subscription at once."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != ChatType.PRIVATE or member.new_chat_member.status != "kicked":
+        return
+    await conversation.forget(CHANNEL, chat_key(update), locale_hint(update))  # nothing is said: it cannot be
 
 
 # -- messages and taps -----------------------------------------------------------------------------------
