@@ -34,7 +34,7 @@ async def test_start_up_registers_commands_and_the_webhook(bot: Harness) -> None
     assert described["uk"]["menu"] == "Переглянути теми"
     assert described["nl"]["menu"] == "De onderwerpen bekijken"
     assert described["en"]["menu"] == "Browse the topics"
-    assert set(described["uk"]) == {"start", "menu", "language", "hub", "help", "privacy", "forget"}
+    assert set(described["uk"]) == {"start", "menu", "language", "hub", "help", "news", "privacy", "forget"}
     assert {c["command"] for c in commands[(None, "chat")]} == {"claim", "close", "reopen"}
     assert fake.calls_to("getUpdates") == []  # webhook mode does not poll
 

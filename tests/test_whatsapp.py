@@ -400,7 +400,7 @@ def test_the_menu_comes_as_lists_of_at_most_ten_rows(wa: WA) -> None:
     rows = [r for m in lists for s in m["interactive"]["action"]["sections"] for r in s["rows"]]
     assert all(len(s["rows"]) <= 10 for m in lists for s in m["interactive"]["action"]["sections"])
     assert all(len(r["title"]) <= 24 and len(r.get("description", "")) <= 72 for r in rows)
-    expected = [b.action for row in dialog.menu("uk").buttons for b in row]
+    expected = [b.action for row in dialog.menu("uk").buttons for b in row] + ["n:on"]  # and the news switch
     assert [r["id"] for r in rows] == expected  # nothing dropped, in order
 
     category = next(r["id"] for r in rows if r["id"].startswith(ButtonAction.CATEGORY))
