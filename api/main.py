@@ -6,15 +6,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
+from hubdesk import __version__, webchat
 from hubdesk.api.body_limit import BodyLimitMiddleware
-from hubdesk.api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
+from hubdesk.api.routes import (
+    announcements,
+    announcements_page,
+    auth,
+    cases,
+    chat,
+    health,
+    kb,
+    metrics,
+    stats,
+    users,
+    volunteer_page,
+    webchat_relay,
+)
 from hubdesk.api.routes.telegram_webhook import router as telegram_webhook_router
 from hubdesk.api.routes.whatsapp_webhook import router as whatsapp_webhook_router
 from hubdesk.api.security_headers import SecurityHeadersMiddleware
 from hubdesk.bot import whatsapp
 from hubdesk.bot.telegram import telegram_lifespan
-
-from hubdesk import __version__, webchat
 from hubdesk.jobs import start_background_jobs, stop_background_jobs
 
 
@@ -43,6 +56,8 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
+    app.include_router(announcements.router)
+    app.include_router(announcements_page.router)
     app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()

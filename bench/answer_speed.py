@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base  # noqa: E402
-
 from hubdesk.dialog import respond  # noqa: E402
 from hubdesk.engine.answerer import Answerer, load_answerer  # noqa: E402
+from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base  # noqa: E402
 
 TARGET_MS = {"shipped, whole engine": 30.0, "shipped, lexical only": 5.0, "generated-2000, lexical only": 25.0}
 OFF_TOPIC = ["яка погода завтра?", "who won the match yesterday", "recept voor borsjt", "курс гривні до євро"]

@@ -14,10 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base  # noqa: E402
-
 from hubdesk.engine.answerer import Answerer  # noqa: E402
 from hubdesk.engine.lexicon import load_lexicon  # noqa: E402
+from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base  # noqa: E402
 
 FOLDS = 5
 

@@ -25,11 +25,10 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hubdesk.knowledge_base.schema import CATEGORY_IDS  # noqa: E402
-
 from hubdesk import visitors  # noqa: E402
 from hubdesk.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
 from hubdesk.events import EventData, record_event  # noqa: E402
+from hubdesk.knowledge_base.schema import CATEGORY_IDS  # noqa: E402
 from hubdesk.models import Event  # noqa: E402
 from hubdesk.stats import monthly_report, public_report  # noqa: E402
 

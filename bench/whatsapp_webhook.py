@@ -60,8 +60,8 @@ def measure(n: int) -> dict[str, float]:
             os.environ.pop(name, None)
         import httpx
         import uvicorn
-        from hubdesk.api.main import create_app
 
+        from hubdesk.api.main import create_app
         from hubdesk.db import upgrade_to_head
 
         upgrade_to_head()

@@ -29,6 +29,10 @@ def kept_lines(lang: str, case_days: int) -> list[str]:
             "reach you. Both are deleted {days} after the question is closed."
         ).format(days=days(lang, case_days)),
         "- " + t.gettext(
+            "If you subscribe to news: that you did, for which hub and topics. News is sent only to subscribers; "
+            "unsubscribing (one tap, or \"news off\"), \"forget me\" or blocking the bot deletes it at once."
+        ),
+        "- " + t.gettext(
             "Anonymous statistics for the hub: topic, language and day of each question. No text, no name, "
             "no chat."
         ),

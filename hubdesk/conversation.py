@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from hubdesk import cases, dialog, events, handoff, journal, visitors
+from hubdesk.announcements import consent, subscriptions
 from hubdesk.db import session_scope
 from hubdesk.engine.answerer import Analysis, default_answerer
 from hubdesk.engine.language import LANGUAGE_TO_REPLY
@@ -82,11 +83,18 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
     # Understanding first, outside the transaction: the encoder takes tens of milliseconds, and on SQLite
     # units of work take turns (hubdesk.db), so encoding inside one would hold every other message up.
     analysis = default_answerer().analyse(incoming.text, locale_hint=incoming.locale_hint)
+    news = None if analysis.crisis else consent.command_of(incoming.text)  # "news", "what's new?" (after crisis)
+    if news is not None:
+        return handoff.Handoff(consent.for_command(channel=incoming.channel, chat_key=incoming.chat_key,
+                                                   action=news, fallback_lang=analysis.reply_language))
     try:
         with session_scope() as session:
             visitor = visitors.touch_visitor(session=session, channel=incoming.channel, chat_key=incoming.chat_key)
             prefs = Prefs.of(visitor)
             result = _respond(analysis, incoming, prefs)
+            if result.action == "greeting":  # the welcome carries the one-tap news switch
+                result = replace(result, replies=tuple(consent.with_news_row(
+                    session=session, visitor=visitor, replies=result.replies, lang=result.reply_language)))
             if analysis.language in LANGUAGE_TO_REPLY:  # what they wrote is the conversation's language now
                 visitor.conversation_language = LANGUAGE_TO_REPLY[analysis.language]
             result = handoff.about_the_question(visitor, result)
@@ -194,7 +202,13 @@ def _tap(channel: str, chat_key: str, action: str, locale_hint: str | None) -> l
             lang = prefs.reply_language(locale_hint)
             if action.startswith(ButtonAction.FEEDBACK):
                 return [_feedback(session, action, lang)]
-            return list(dialog.on_button(action, lang=lang, hub_id=prefs.hub_id))
+            if consent.is_news_action(action):
+                return consent.on_action(session=session, channel=channel, chat_key=chat_key, action=action, lang=lang)
+            replies = list(dialog.on_button(action, lang=lang, hub_id=prefs.hub_id))
+            if action == ButtonAction.MENU or action.startswith(ButtonAction.LANGUAGE):  # menu and welcome: 🔔
+                visitor = visitors.get_visitor(session=session, channel=channel, chat_key=chat_key)
+                replies = consent.with_news_row(session=session, visitor=visitor, replies=replies, lang=lang)
+            return replies
     except SQLAlchemyError:
         log.warning("database unavailable while handling a %s button; navigating without it", channel)
     lang = dialog.reply_language_for(_chosen_language(action), locale_hint)
@@ -271,4 +285,5 @@ def prefs_of(channel: str, chat_key: str) -> Prefs:
 
 def _forget_visitor(channel: str, chat_key: str) -> None:
     with session_scope() as session:
+        subscriptions.before_forget(session=session, channel=channel, chat_key=chat_key)  # the row goes with it
         visitors.forget_visitor(session=session, channel=channel, chat_key=chat_key)

@@ -1,4 +1,5 @@
-"""Background jobs of ``hubdesk run``: the daily retention purge and the replay of the urgent-case journal.
+"""Background jobs of ``hubdesk run``: the daily retention purge, the replay of the urgent-case journal and the
+announcement sender.
 
 Started from the app's lifespan with ``start_background_jobs(app)`` and stopped with
 ``stop_background_jobs(app)``. Each job runs its database work in a worker thread. With several processes
@@ -63,11 +64,19 @@ async def replay_journal(interval: float | None = None) -> None:
         await asyncio.sleep(journal.REPLAY_INTERVAL_SECONDS if interval is None else interval)
 
 
+async def send_announcements() -> None:
+    """Send due announcements (``hubdesk.announcements.sender``): its own task, threads and pace."""
+    from hubdesk.announcements.sender import AnnouncementSender
+
+    await AnnouncementSender().run()
+
+
 def start_background_jobs(app: FastAPI) -> None:
     """Start every background job on the running loop; the tasks are kept on ``app.state``."""
     tasks: list[asyncio.Task] = getattr(app.state, "background_jobs", [])
     tasks.append(asyncio.create_task(purge_daily(), name="hubdesk-purge-daily"))
     tasks.append(asyncio.create_task(replay_journal(), name="hubdesk-replay-journal"))
+    tasks.append(asyncio.create_task(send_announcements(), name="hubdesk-announcements"))
     app.state.background_jobs = tasks
 
 

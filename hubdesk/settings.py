@@ -71,6 +71,20 @@ class Settings(BaseSettings):
     HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode; one is fastest on two busy cores
     HUBDESK_CACHE_DIR: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubdesk"
 
+    # Announcements (hubdesk/announcements): Telegram allows about 30 messages a second per bot and one a second
+    # per chat; 28 keeps a margin: requests leave at most 28 in any second, and up to ~70 ms of network and
+    # scheduling jitter between leaving and arriving still keeps Telegram's count under 30 (bench/announcements.py).
+    HUBDESK_ANNOUNCEMENT_RATE: float = 28.0
+    HUBDESK_ANNOUNCEMENT_CHAT_INTERVAL: float = 1.0  # seconds between two messages to one chat
+    HUBDESK_ANNOUNCEMENT_WHATSAPP_RATE: float = 20.0  # the Cloud API's default throughput is 80/s; be modest
+    # Requests in flight at once. Telegram counts arrivals: at most floor(rate) requests leave in any second,
+    # and those in flight can arrive late, together with the next ones: the peak is floor(rate) + this (30).
+    HUBDESK_ANNOUNCEMENT_CONCURRENCY: int = 2
+    HUBDESK_ANNOUNCEMENT_LEASE_SECONDS: float = 30.0  # a sender that stops renewing loses its announcement
+    HUBDESK_ANNOUNCEMENT_POLL_SECONDS: float = 2.0  # how often the sender looks for due announcements
+    HUBDESK_ANNOUNCEMENT_VISIBLE_DAYS: int = 30  # "what's new?" lists announcements this recent
+    HUBDESK_ANNOUNCEMENT_DEFAULT_LANGUAGE: Literal["uk", "nl", "en"] = "uk"  # for hubs that name none
+
     TELEGRAM_BOT_TOKEN: SecretStr | None = None
     TELEGRAM_API_BASE_URL: str = "https://api.telegram.org"
     TELEGRAM_WEBHOOK_URL: str | None = None
@@ -85,6 +99,9 @@ class Settings(BaseSettings):
     WHATSAPP_API_BASE_URL: str = "https://graph.facebook.com"
     WHATSAPP_API_VERSION: str = "v21.0"
     WHATSAPP_TEMPLATE_NAME: str | None = None
+    # An approved template (no parameters) inviting the visitor to read the hub's news: the only announcement
+    # WhatsApp delivers outside the 24-hour window. Unset: those visitors are skipped and counted.
+    WHATSAPP_ANNOUNCEMENT_TEMPLATE: str | None = None
 
     @property
     def telegram_enabled(self) -> bool:

@@ -160,3 +160,7 @@ async def send(chat_key: str, replies: Sequence[Reply]) -> None:
 def register_sender() -> None:
     """Make volunteer replies reach web-chat visitors (called once when the app is built)."""
     relay.register_sender(CHANNEL, send)
+    from hubdesk.announcements.pacing import Pacer
+    from hubdesk.announcements.sender import couriers, relay_courier
+
+    couriers.register(CHANNEL, relay_courier(CHANNEL), Pacer(100.0, chat_interval=1.0))  # a table, not a platform

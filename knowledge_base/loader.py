@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from hubdesk.knowledge_base.schema import Article, CategoriesFile, Category, Hub, HubsFile
 from pydantic import BaseModel, ValidationError
+
+from hubdesk.knowledge_base.schema import Article, CategoriesFile, Category, Hub, HubsFile
 
 DEFAULT_DIR = Path(__file__).resolve().parent
 M = TypeVar("M", bound=BaseModel)

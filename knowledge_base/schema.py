@@ -160,6 +160,8 @@ class Hub(Strict):
     pets: Localized | None = None  # may a dog come in
     computers: Localized | None = None  # computers, printing, scanning, wifi
     transport: Localized | None = None  # public transport, bicycle and car parking
+    # The language an announcement falls back to when it has no text in the visitor's language.
+    language: Literal["uk", "nl", "en"] | None = None
     example: bool = False
 
     @field_validator("id")

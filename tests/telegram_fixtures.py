@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from hubdesk.bot.telegram import send
 
 from hubdesk import throttle
+from hubdesk.bot.telegram import send
 from hubdesk.settings import Settings
 from tests import fake_telegram as tg
 from tests.fake_telegram import FakeBotApi

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from hubdesk.api.deps import SESSION_COOKIE
 from sqlmodel import Session, select
 
+from hubdesk.api.deps import SESSION_COOKIE
 from hubdesk.cli import main
 from hubdesk.hubs import UnknownHubError
 from hubdesk.models import User

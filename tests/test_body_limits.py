@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from hubdesk.api.body_limit import LIMITS
 
 from hubdesk import metrics
+from hubdesk.api.body_limit import LIMITS
 
 CHUNK = 64 * 1024
 TOTAL_CHUNKS = 3200  # 200 MiB if it were all read

@@ -162,7 +162,7 @@ async def test_background_jobs_start_and_stop_with_the_app(engine: Engine) -> No
     app = FastAPI()
     jobs.start_background_jobs(app)
     tasks = app.state.background_jobs
-    assert [t.get_name() for t in tasks] == ["hubdesk-purge-daily", "hubdesk-replay-journal"]
+    assert [t.get_name() for t in tasks] == ["hubdesk-purge-daily", "hubdesk-replay-journal", "hubdesk-announcements"]
     assert not any(t.done() for t in tasks)
     await jobs.stop_background_jobs(app)
     assert all(t.cancelled() for t in tasks)

@@ -62,7 +62,6 @@ def test_kb_check_fails_on_a_broken_file(tmp_path, monkeypatch, capsys):
     import shutil
 
     from hubdesk.knowledge_base.loader import DEFAULT_DIR
-
     from hubdesk.settings import get_settings
 
     kb = tmp_path / "kb"

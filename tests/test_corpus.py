@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hubdesk.knowledge_base import load_knowledge_base
-from hubdesk.knowledge_base.checks import MIN_VISITOR_MESSAGES
-from hubdesk.knowledge_base.corpus import CORPUS_LANGUAGES, CRISIS_LABELS, load_corpus
 from rapidfuzz import fuzz, process
 
 from hubdesk.engine.text import clean
+from hubdesk.knowledge_base import load_knowledge_base
+from hubdesk.knowledge_base.checks import MIN_VISITOR_MESSAGES
+from hubdesk.knowledge_base.corpus import CORPUS_LANGUAGES, CRISIS_LABELS, load_corpus
 
 HELDOUT = Path(__file__).resolve().parent.parent / "bench" / "heldout"
 NEAR = 90  # rapidfuzz ratio: at or above this two messages are the same message

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from hubdesk.api.deps import SESSION_COOKIE
 from sqlmodel import Session
 
 from hubdesk import metrics
+from hubdesk.api.deps import SESSION_COOKIE
 from hubdesk.models import Case
 from hubdesk.users import create_user
 from tests.utils.cases import make_case, on_the_relay

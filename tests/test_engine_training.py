@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hubdesk.knowledge_base.loader import DEFAULT_DIR
 
 from hubdesk.engine.encoder import load_encoder
 from hubdesk.engine.heads import fit_mlp, fit_softmax
@@ -16,6 +15,7 @@ from hubdesk.engine.model import UnderstandingModel, data_fingerprint, model_pat
 from hubdesk.engine.sparse import Vectorizer, fit_sparse_softmax
 from hubdesk.engine.training import build_model
 from hubdesk.engine.vectors import VectorCache
+from hubdesk.knowledge_base.loader import DEFAULT_DIR
 
 ARTICLES = ("work-without-permit", "money-leefgeld-amounts", "healthcare-register-huisarts",
             "registration-digid")

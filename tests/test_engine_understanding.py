@@ -7,11 +7,11 @@ They are not in the training corpus (tests/test_corpus.py checks the held-out se
 from __future__ import annotations
 
 import pytest
-from hubdesk.knowledge_base.corpus import load_corpus
 
 from hubdesk.dialog import respond
 from hubdesk.engine.answerer import Answerer, default_answerer
 from hubdesk.engine.lexicon import load_lexicon
+from hubdesk.knowledge_base.corpus import load_corpus
 
 CRISIS = [
     ("I don't want to live anymore", "mental_health"),

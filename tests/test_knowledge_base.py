@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from hubdesk.knowledge_base import KnowledgeBaseError, load_knowledge_base
 from hubdesk.knowledge_base.checks import check_knowledge_base
 from hubdesk.knowledge_base.loader import DEFAULT_DIR

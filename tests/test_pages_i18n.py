@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hubdesk.api.pages.volunteer import STRINGS
 from sqlmodel import Session
 
+from hubdesk.api.pages.volunteer import STRINGS
 from hubdesk.users import create_user
 from tests.utils.stats import add_known_month
 

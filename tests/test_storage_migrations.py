@@ -23,6 +23,9 @@ TABLES = {
     "processed_updates",
     "rate_limit_windows",
     "webchat_outbox",
+    "subscriptions",
+    "announcements",
+    "announcement_deliveries",
 }
 
 

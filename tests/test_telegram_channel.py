@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from hubdesk.bot.telegram import send
-from hubdesk.bot.telegram.app import RecentIds
 from sqlmodel import Session, select
 
+from hubdesk.bot.telegram import send
+from hubdesk.bot.telegram.app import RecentIds
 from hubdesk.models import ProcessedUpdate, Visitor
 from hubdesk.settings import Settings, get_settings
 from tests import fake_telegram as tg
@@ -34,7 +34,7 @@ async def test_start_up_registers_commands_and_the_webhook(bot: Harness) -> None
     assert described["uk"]["menu"] == "Переглянути теми"
     assert described["nl"]["menu"] == "De onderwerpen bekijken"
     assert described["en"]["menu"] == "Browse the topics"
-    assert set(described["uk"]) == {"start", "menu", "language", "hub", "help", "privacy", "forget"}
+    assert set(described["uk"]) == {"start", "menu", "language", "hub", "help", "news", "privacy", "forget"}
     assert {c["command"] for c in commands[(None, "chat")]} == {"claim", "close", "reopen"}
     assert fake.calls_to("getUpdates") == []  # webhook mode does not poll
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hubdesk.bot.telegram import send
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from hubdesk.bot.telegram import send
 from hubdesk.messages import Button, Reply
 
 

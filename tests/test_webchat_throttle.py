@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hubdesk.bot.telegram.volunteers import VolunteerGroup
 from sqlmodel import Session, func, select
 
 from hubdesk import metrics, throttle
+from hubdesk.bot.telegram.volunteers import VolunteerGroup
 from hubdesk.models import Case, RateLimitWindow
 from tests.utils.cases import FakeChannel, on_the_relay
 

@@ -20,10 +20,10 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hubdesk.bot.whatsapp import active_channel
 from sqlmodel import Session, col, func, select
 
 from hubdesk import dialog
+from hubdesk.bot.whatsapp import active_channel
 from hubdesk.messages import ButtonAction
 from hubdesk.models import Case, CaseMessage, Event, ProcessedUpdate, Visitor, utcnow
 from hubdesk.relay import relay
@@ -400,7 +400,7 @@ def test_the_menu_comes_as_lists_of_at_most_ten_rows(wa: WA) -> None:
     rows = [r for m in lists for s in m["interactive"]["action"]["sections"] for r in s["rows"]]
     assert all(len(s["rows"]) <= 10 for m in lists for s in m["interactive"]["action"]["sections"])
     assert all(len(r["title"]) <= 24 and len(r.get("description", "")) <= 72 for r in rows)
-    expected = [b.action for row in dialog.menu("uk").buttons for b in row]
+    expected = [b.action for row in dialog.menu("uk").buttons for b in row] + ["n:on"]  # and the news switch
     assert [r["id"] for r in rows] == expected  # nothing dropped, in order
 
     category = next(r["id"] for r in rows if r["id"].startswith(ButtonAction.CATEGORY))
@@ -616,8 +616,9 @@ def test_a_failure_while_handling_answers_503_and_the_retry_is_handled(
 
 
 def test_a_database_outage_is_503_so_meta_delivers_again(wa: WA, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hubdesk.bot.whatsapp import channel
     from sqlalchemy.exc import OperationalError
+
+    from hubdesk.bot.whatsapp import channel
 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))

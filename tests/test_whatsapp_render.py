@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from hubdesk.bot.whatsapp.render import BODY_LIMIT, POINTER, TEXT_LIMIT, render_reply
 from hubdesk.bot.whatsapp.webhook import PayloadError, parse_notification, valid_signature
-
 from hubdesk.messages import Button, Reply
 from tests.utils.whatsapp import (
     APP_SECRET,

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from hubdesk.bot.telegram import send
-from hubdesk.bot.whatsapp import active_channel
 from sqlmodel import Session, select
 
 from hubdesk import stats, throttle
+from hubdesk.bot.telegram import send
+from hubdesk.bot.whatsapp import active_channel
 from hubdesk.messages import ButtonAction
 from hubdesk.models import Case
 from hubdesk.settings import Settings, get_settings

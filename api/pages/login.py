@@ -4,7 +4,6 @@ signed session cookie and goes on to the page it came from (or the one for the a
 from __future__ import annotations
 
 from hubdesk.api.pages.layout import e, language_switch, page
-
 from hubdesk.i18n import translator
 
 

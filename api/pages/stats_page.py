@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from hubdesk.api.pages.layout import e, language_switch, page
 from hubdesk.api.pages.names import name_of, names
-
 from hubdesk.hubs import known_hub_ids
 from hubdesk.i18n import Translator, translator
 from hubdesk.models import Role, User
@@ -133,8 +132,9 @@ def _controls(t: Translator, lang: str, user: User, month: str, hub: str | None)
 
 def _header(t: Translator, user: User, switch: str = "") -> str:
     log_out = t.gettext("Log out")
+    announcements = t.gettext("Announcements")
     return (
-        f'{switch}<span class="noprint">{e(user.name)} · '
+        f'{switch}<span class="noprint"><a href="/coordinator/announcements">{e(announcements)}</a> · {e(user.name)} · '
         f'<form method="post" action="/logout" style="display:inline">'
         f'<button class="link" type="submit">{e(log_out)}</button></form></span>'
     )

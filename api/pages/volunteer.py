@@ -15,7 +15,6 @@ from pathlib import Path
 
 from hubdesk.api.pages.layout import e
 from hubdesk.api.pages.names import SELF_NAMES, names
-
 from hubdesk.i18n import LANGUAGES, _, translator
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "static" / "volunteer.html"

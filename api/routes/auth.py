@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+
 from hubdesk.api.deps import (
     CurrentUser,
     SameOrigin,
@@ -22,7 +23,6 @@ from hubdesk.api.deps import (
 from hubdesk.api.pages.layout import page_language, remember_language, safe_next
 from hubdesk.api.pages.login import login_page
 from hubdesk.api.schemas.users import TelegramLinkCode, TokenLogin, UserPublic
-
 from hubdesk.i18n import translator
 from hubdesk.models import Role, User
 from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_token

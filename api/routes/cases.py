@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from sqlmodel import Session, col, select
+
+from hubdesk import cases
 from hubdesk.api.deps import SessionDep, VolunteerUser, allowed_hub
 from hubdesk.api.schemas.cases import (
     CaseDetailPublic,
@@ -22,9 +25,6 @@ from hubdesk.api.schemas.cases import (
     ReplyCreate,
     ReplyResult,
 )
-from sqlmodel import Session, col, select
-
-from hubdesk import cases
 from hubdesk.models import Case, CaseStatus, User
 
 ERRORS = {

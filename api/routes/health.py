@@ -14,9 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from hubdesk.api.deps import SessionDep
 from sqlalchemy import text
 
+from hubdesk.api.deps import SessionDep
 from hubdesk.relay import relay
 from hubdesk.settings import get_settings
 

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from hubdesk.api.deps import VolunteerUser
-from hubdesk.knowledge_base.schema import CATEGORY_IDS, REPLY_LANGUAGES, Article
 from pydantic import BaseModel
 
 from hubdesk import dialog, render
+from hubdesk.api.deps import VolunteerUser
 from hubdesk.kb import knowledge_base
+from hubdesk.knowledge_base.schema import CATEGORY_IDS, REPLY_LANGUAGES, Article
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"], dependencies=[VolunteerUser.__metadata__[0]])
 

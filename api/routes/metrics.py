@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
-from hubdesk.api.deps import SessionDep
 
 from hubdesk import metrics
+from hubdesk.api.deps import SessionDep
 from hubdesk.logs import install_error_counter
 
 router = APIRouter(tags=["health"])

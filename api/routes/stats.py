@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
 from hubdesk.api.deps import CoordinatorUser, OptionalUser, SessionDep, allowed_hub
 from hubdesk.api.pages.layout import page_language, remember_language
 from hubdesk.api.pages.stats_page import forbidden_page, stats_page
-
 from hubdesk.hubs import known_hub_ids
 from hubdesk.models import Role, User, utcnow
 from hubdesk.settings import get_settings

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from hubdesk.api.deps import AdminUser, SessionDep, require_role
-from hubdesk.api.schemas.users import UserCreate, UserCreated, UserPublic, UsersPublic
 
 from hubdesk import users
+from hubdesk.api.deps import AdminUser, SessionDep, require_role
+from hubdesk.api.schemas.users import UserCreate, UserCreated, UserPublic, UsersPublic
 from hubdesk.hubs import UnknownHubError
 from hubdesk.models import Role
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
 from hubdesk.api.deps import OptionalUser
 from hubdesk.api.pages.layout import page_language, remember_language
 from hubdesk.api.pages.volunteer import volunteer_page

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from hubdesk.api.deps import SessionDep
 from pydantic import BaseModel, Field
 
 from hubdesk import webchat
+from hubdesk.api.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/chat", tags=["web chat"])
 

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+
 from hubdesk.bot.whatsapp import active_channel, outbox_done, outbox_put, texts
 from hubdesk.bot.whatsapp.channel import accept, answer, release
 from hubdesk.bot.whatsapp.webhook import (
@@ -27,7 +28,6 @@ from hubdesk.bot.whatsapp.webhook import (
     parse_notification,
     valid_signature,
 )
-
 from hubdesk.messages import Reply
 from hubdesk.settings import get_settings
 

@@ -18,19 +18,21 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
-from hubdesk.bot.telegram import handlers, texts, volunteers
-from hubdesk.bot.telegram.send import send_replies, with_retries
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from hubdesk.announcements.sender import couriers
+from hubdesk.bot.telegram import announce, handlers, texts, volunteers
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from hubdesk.i18n import LANGUAGES
 from hubdesk.inbox import GroupWriter, Inbox
 from hubdesk.messages import Reply
@@ -46,7 +48,8 @@ CONCURRENT_UPDATES = 16
 # (PTB's default is 256) costs CPU; a request waits up to POOL_TIMEOUT for a free one instead of failing.
 CONNECTION_POOL = 32
 POOL_TIMEOUT = 10.0
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+# MY_CHAT_MEMBER: Telegram says when a visitor blocks the bot; their route (and news subscription) goes at once.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 POLL_TIMEOUT = dt.timedelta(seconds=10)  # long-polling wait per getUpdates call
 START_RETRY_MAX = 300.0  # seconds between attempts to reach Telegram when it is down at start-up
 PRUNE_INTERVAL = 3600.0  # seconds between clean-ups of old update ids and rate-limit windows
@@ -101,10 +104,12 @@ def add_handlers(application: Application, volunteer_chat_id: int | None) -> Non
         CommandHandler("help", handlers.show_help, filters=visitors),
         CommandHandler("privacy", handlers.show_privacy, filters=visitors),
         CommandHandler("forget", handlers.forget, filters=visitors),
+        CommandHandler("news", handlers.news, filters=visitors),
         MessageHandler(visitors & filters.TEXT & ~filters.COMMAND, handlers.question),
         MessageHandler(visitors & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
         MessageHandler(visitors & filters.COMMAND, handlers.show_help),  # an unknown /command
         CallbackQueryHandler(handlers.tap),
+        ChatMemberHandler(handlers.bot_blocked, ChatMemberHandler.MY_CHAT_MEMBER),
     ])
     application.add_error_handler(handlers.on_error)
 
@@ -180,6 +185,7 @@ class TelegramChannel:
         self._replayed: set[int] = set()
         self.application.bot_data["replayed_updates"] = self._replayed
         self.application.bot_data["on_handled"] = self._handled
+        self.announcements: announce.TelegramCourier | None = None
         self.group: volunteers.VolunteerGroup | None = None
         if settings.TELEGRAM_VOLUNTEER_CHAT_ID is not None:
             self.group = volunteers.VolunteerGroup(
@@ -205,6 +211,7 @@ class TelegramChannel:
         await asyncio.to_thread(_warm_up)
         self._pruner = asyncio.create_task(_prune_hourly(), name="telegram-prune")
         relay.register_sender("telegram", self.send_to_visitor)
+        self.announcements = announce.register(self.settings)  # the announcement sender's own bot (core sender)
         if self.group is not None:
             self.group.start()
             relay.register_case_listener(self.group.on_case_notice)
@@ -259,6 +266,9 @@ class TelegramChannel:
                 with suppress(asyncio.CancelledError):
                     await task
         relay.senders.pop("telegram", None)
+        if self.announcements is not None:
+            couriers.unregister("telegram")
+            await self.announcements.close()
         if self.group is not None:
             if self.group.on_case_notice in relay.listeners:
                 relay.listeners.remove(self.group.on_case_notice)

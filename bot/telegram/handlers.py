@@ -13,14 +13,14 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from hubdesk.bot.telegram import texts
-from hubdesk.bot.telegram.send import send_replies, with_retries
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from hubdesk import conversation, dialog, throttle
+from hubdesk.bot.telegram import texts
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from hubdesk.db import session_scope
 from hubdesk.messages import ButtonAction, Incoming, Reply
 from hubdesk.settings import get_settings
@@ -118,6 +118,8 @@ async def guard(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.CHANNEL:
         raise ApplicationHandlerStop
+    if update.my_chat_member is not None:  # the bot blocked or unblocked: nothing to answer, nothing to count
+        return
     settings = get_settings()
     volunteers = chat.id == settings.TELEGRAM_VOLUNTEER_CHAT_ID  # their own handlers decide the rest
     query = update.callback_query
@@ -201,6 +203,22 @@ async def show_privacy(update: Update, context: Context) -> None:
 async def forget(update: Update, context: Context) -> None:
     """Delete the visitor's language choice and withdraw any open case."""
     await reply(update, context, await conversation.forget(CHANNEL, chat_key(update), locale_hint(update)))
+
+
+async def news(update: Update, context: Context) -> None:
+    """Subscribe to the hub's news (``/news off``: unsubscribe), one command like one tap."""
+    from hubdesk.announcements import consent
+
+    action = consent.OFF if [a.lower() for a in context.args or []][:1] in (["off"], ["stop"]) else consent.ON
+    await _button(update, context, action)
+
+
+async def bot_blocked(update: Update, context: Context) -> None:
+    """A visitor blocked the bot (or stopped it): remove their route and news subscription at once."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != ChatType.PRIVATE or member.new_chat_member.status != "kicked":
+        return
+    await conversation.forget(CHANNEL, chat_key(update), locale_hint(update))  # nothing is said: it cannot be
 
 
 # -- messages and taps -----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Every string is a natural English msgid translated through the catalogs; the lan
 from __future__ import annotations
 
 from hubdesk.bot.privacy import days, kept_lines
-
 from hubdesk.dialog import LANGUAGE_NAMES
 from hubdesk.i18n import _, translator
 from hubdesk.messages import Button, ButtonAction, Reply
@@ -55,6 +54,7 @@ def help_text(lang: str) -> Reply:
         "/menu " + t.gettext("browse the topics"),
         "/language " + t.gettext("change the language"),
         "/hub " + t.gettext("choose your hub"),
+        "/news " + t.gettext("news of the hub: subscribe (/news off: unsubscribe)"),
         "/privacy " + t.gettext("what is stored and for how long"),
         "/forget " + t.gettext("delete what the bot keeps about you"),
         "",
@@ -103,6 +103,7 @@ COMMANDS = (  # marked with _() for the catalog extractor, translated when regis
     ("language", _("Change the language")),
     ("hub", _("Choose your hub")),
     ("help", _("How to use this bot")),
+    ("news", _("News of the hub: subscribe or unsubscribe")),
     ("privacy", _("What is stored and for how long")),
     ("forget", _("Delete what the bot keeps about you")),
 )

@@ -23,13 +23,13 @@ import time
 from contextlib import suppress
 from functools import partial
 
-from hubdesk.bot.telegram.send import send_replies, with_retries
 from sqlmodel import Session, col, delete, select
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from hubdesk import cases, render, users
+from hubdesk.bot.telegram.send import send_replies, with_retries
 from hubdesk.dialog import LANGUAGE_NAMES
 from hubdesk.engine.language import reply_language
 from hubdesk.i18n import translator

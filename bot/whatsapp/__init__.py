@@ -12,9 +12,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from hubdesk.announcements.sender import couriers
+from hubdesk.bot.whatsapp import announce
 from hubdesk.bot.whatsapp.channel import CHANNEL, WhatsAppChannel
 from hubdesk.bot.whatsapp.client import GraphClient
-
 from hubdesk.inbox import Inbox
 from hubdesk.messages import Reply, replies_from_json, replies_to_json
 from hubdesk.relay import relay
@@ -87,6 +88,7 @@ async def running(settings: Settings | None = None) -> AsyncIterator[WhatsAppCha
     channel = make_channel(settings)
     channel.outbox = await asyncio.to_thread(Inbox("whatsapp").open)
     relay.register_sender(CHANNEL, channel.send)
+    courier = announce.register(settings)  # announcements: a client of its own, paced by the core's sender
     _active.append(channel)
     log.info("WhatsApp channel on: phone number id %s", settings.WHATSAPP_PHONE_NUMBER_ID)
     pending = await asyncio.to_thread(channel.outbox.pending)
@@ -104,3 +106,5 @@ async def running(settings: Settings | None = None) -> AsyncIterator[WhatsAppCha
         if relay.senders.get(CHANNEL) == channel.send:
             del relay.senders[CHANNEL]
         await channel.client.aclose()
+        couriers.unregister(CHANNEL)
+        await courier.close()

@@ -24,14 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hubdesk.bot.whatsapp import texts
-from hubdesk.bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
-from hubdesk.bot.whatsapp.render import render_reply, template_message
-from hubdesk.bot.whatsapp.webhook import FailedStatus, InboundMessage
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from hubdesk import conversation, dialog, throttle
+from hubdesk.bot.whatsapp import texts
+from hubdesk.bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
+from hubdesk.bot.whatsapp.render import render_reply, template_message
+from hubdesk.bot.whatsapp.webhook import FailedStatus, InboundMessage
 from hubdesk.cases import volunteer_reply_text
 from hubdesk.db import get_engine, session_scope
 from hubdesk.inbox import Inbox

@@ -7,7 +7,6 @@ Where the Telegram bot says the same thing, the msgid is the same (one translati
 from __future__ import annotations
 
 from hubdesk.bot.privacy import days, kept_lines
-
 from hubdesk.i18n import translator
 from hubdesk.messages import Button, ButtonAction, Reply
 from hubdesk.visitors import VISITOR_RETENTION_DAYS

@@ -3,6 +3,13 @@
 Importing this package registers all tables on ``SQLModel.metadata`` (Alembic's env.py relies on it).
 """
 
+from hubdesk.models.announcement import (
+    Announcement,
+    AnnouncementStatus,
+    Delivery,
+    DeliveryState,
+    Subscription,
+)
 from hubdesk.models.base import UTCDateTime, utcnow
 from hubdesk.models.case import Case, CaseMessage, CaseStatus, Sender, VolunteerPost
 from hubdesk.models.event import ALL_HUBS, Event, MonthKey, MonthVisitor, MonthVisitorCount, Outcome
@@ -12,6 +19,11 @@ from hubdesk.models.webchat import WebchatOutbox
 
 __all__ = [
     "ALL_HUBS",
+    "Announcement",
+    "AnnouncementStatus",
+    "Delivery",
+    "DeliveryState",
+    "Subscription",
     "Case",
     "CaseMessage",
     "CaseStatus",
