@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.body_limit import BodyLimitMiddleware
+from api.errors import document_errors, install_error_handlers
 from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
@@ -46,6 +47,8 @@ def create_app() -> FastAPI:
     app.include_router(whatsapp_webhook_router)
     app.include_router(telegram_webhook_router)
     webchat.register_sender()
+    install_error_handlers(app)  # a database outage is a 503, one shape for a 422, a 405's whole Allow
+    document_errors(app)  # the OpenAPI document lists the errors each operation really answers
     app.add_middleware(SecurityHeadersMiddleware)  # on every response, errors and refusals included
     # Outermost: a body over its route's limit is refused while it arrives, before anything parses it.
     app.add_middleware(BodyLimitMiddleware)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from api.deps import AdminUser, SessionDep, require_role
+from api.errors import INT32_MAX
 from api.schemas.users import UserCreate, UserCreated, UserPublic, UsersPublic
 from hubdesk import users
 from hubdesk.hubs import UnknownHubError
@@ -19,7 +22,8 @@ def list_users(session: SessionDep) -> UsersPublic:
     return UsersPublic(data=data, count=len(data))
 
 
-@router.post("", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=UserCreated, status_code=status.HTTP_201_CREATED,
+             responses={404: {"description": "No such hub"}})
 def create_user(body: UserCreate, session: SessionDep, _admin: AdminUser) -> UserCreated:
     try:
         user, token = users.create_user(session=session, name=body.name, role=body.role, hub_id=body.hub_id)
@@ -30,8 +34,8 @@ def create_user(body: UserCreate, session: SessionDep, _admin: AdminUser) -> Use
     return UserCreated(**UserPublic.of(user).model_dump(), token=token)
 
 
-@router.post("/{user_id}/revoke", response_model=UserPublic)
-def revoke_user(user_id: int, session: SessionDep) -> UserPublic:
+@router.post("/{user_id}/revoke", response_model=UserPublic, responses={404: {"description": "No such account"}})
+def revoke_user(user_id: Annotated[int, Path(ge=1, le=INT32_MAX)], session: SessionDep) -> UserPublic:
     try:
         return UserPublic.of(users.revoke_user(session=session, user_id=user_id))
     except users.UserError as exc:
