@@ -34,8 +34,11 @@ def create_user(body: UserCreate, session: SessionDep, _admin: AdminUser) -> Use
     return UserCreated(**UserPublic.of(user).model_dump(), token=token)
 
 
-@router.post("/{user_id}/revoke", response_model=UserPublic, responses={404: {"description": "No such account"}})
-def revoke_user(user_id: Annotated[int, Path(ge=1, le=INT32_MAX)], session: SessionDep) -> UserPublic:
+@router.post("/{user_id}/revoke", response_model=UserPublic, responses={
+    404: {"description": "No such account"}, 409: {"description": "An admin cannot revoke their own account"}})
+def revoke_user(user_id: Annotated[int, Path(ge=1, le=INT32_MAX)], session: SessionDep, admin: AdminUser) -> UserPublic:
+    if user_id == admin.id:  # nobody locks themselves (perhaps the last admin) out by a slip; the CLI still can
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="you cannot revoke your own account here")
     try:
         return UserPublic.of(users.revoke_user(session=session, user_id=user_id))
     except users.UserError as exc:
