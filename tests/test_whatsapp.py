@@ -766,3 +766,28 @@ def test_feedback_counts_only_from_the_number_the_answer_went_to(wa: WA) -> None
     wa.tap(not_helpful, as_list=True)
     wa.session.expire_all()
     assert wa.session.get(Event, event_id).helpful is False
+
+
+def test_the_language_marker_is_a_keyed_hash_and_forget_me_removes_it(wa: WA, settings: Settings) -> None:
+    """Issue 15, item 8: the marker was sha256("whatsapp:" + phone), reversed by enumerating Dutch mobiles."""
+    import hashlib
+    import os
+
+    from hubdesk import markers
+    from hubdesk.models import ProcessedUpdate, RateLimitWindow
+
+    wa.say("Як отримати BSN?")
+    wa.session.expire_all()
+    keys = wa.session.exec(select(ProcessedUpdate.key).where(ProcessedUpdate.source == "wa-language")).all()
+    assert keys == [markers.chat_hash("whatsapp", WA_ID)]
+    assert hashlib.sha256(f"whatsapp:{WA_ID}".encode()).hexdigest() not in keys
+    key_file = settings.HUBDESK_DATA_DIR / "hash.key"
+    assert key_file.exists() and os.stat(key_file).st_mode & 0o077 == 0  # generated, readable by us only
+    assert wa.session.exec(select(RateLimitWindow).where(RateLimitWindow.chat_key == WA_ID)).all()
+
+    wa.say("forget me")
+    wa.session.expire_all()
+    assert wa.session.exec(select(ProcessedUpdate).where(
+        col(ProcessedUpdate.source).in_(("wa-language", "wa-template")))).all() == []
+    assert wa.session.exec(select(RateLimitWindow).where(RateLimitWindow.chat_key == WA_ID)).all() == []
+    assert wa.visitor() is None
