@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     HUBDESK_KB_DIR: Path = ROOT / "knowledge_base"
     HUBDESK_LOCALES_DIR: Path = ROOT / "locales"
     HUBDESK_CASE_RETENTION_DAYS: int = 30
+    # A case nobody has written in for this long is closed by the daily purge (and purged the retention period
+    # later): without it a case never closed would keep the visitor's text and route back for good.
+    HUBDESK_CASE_SILENCE_DAYS: int = 30
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
     # The public web chat, per client address (a hub's own computers share one): messages a minute, and
