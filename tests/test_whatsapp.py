@@ -791,3 +791,29 @@ def test_the_language_marker_is_a_keyed_hash_and_forget_me_removes_it(wa: WA, se
         col(ProcessedUpdate.source).in_(("wa-language", "wa-template")))).all() == []
     assert wa.session.exec(select(RateLimitWindow).where(RateLimitWindow.chat_key == WA_ID)).all() == []
     assert wa.visitor() is None
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # 100k levels: json.loads itself gives up (RecursionError, not ValueError)
+    b'{"object": "whatsapp_business_account", "entry": ' + b"[" * 200 + b"]" * 200 + b"}",
+])
+def test_a_body_nested_too_deep_is_400_not_500(wa: WA, body: bytes) -> None:
+    """Issue 15, item 10: a signed body nested 100,000 levels deep was a 500."""
+    response = wa.client.post(URL, content=body, headers={"X-Hub-Signature-256": sign(body),
+                                                          "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nests deeper" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("field", ["type", "interactive"])
+def test_a_message_type_that_is_a_list_is_400_not_500(wa: WA, field: str) -> None:
+    """Issue 15, item 10: ``"type": ["text"]`` met ``kind in SILENT_TYPES`` (a set) and was a 500."""
+    payload = button_payload("menu")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    if field == "type":
+        message["type"] = ["text"]
+    else:
+        message["interactive"]["type"] = ["button_reply"]
+    response = wa.post(payload)
+    assert response.status_code == 400
+    assert wa.graph.messages == []
