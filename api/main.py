@@ -9,7 +9,19 @@ from fastapi import FastAPI
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import document_errors, install_error_handlers
-from api.routes import auth, cases, chat, health, kb, metrics, stats, users, volunteer_page, webchat_relay
+from api.routes import (
+    auth,
+    cases,
+    chat,
+    health,
+    kb,
+    metrics,
+    page_assets,
+    stats,
+    users,
+    volunteer_page,
+    webchat_relay,
+)
 from api.routes.telegram_webhook import router as telegram_webhook_router
 from api.routes.whatsapp_webhook import router as whatsapp_webhook_router
 from api.security_headers import SecurityHeadersMiddleware
@@ -41,6 +53,7 @@ def create_app() -> FastAPI:
     app.include_router(kb.router)
     app.include_router(webchat_relay.router)
     app.include_router(volunteer_page.router)
+    app.include_router(page_assets.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(stats.router)
