@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.body_limit import BodyLimitMiddleware
 from api.errors import document_errors, install_error_handlers
 from api.routes import (
+    api_docs,
     auth,
     cases,
     chat,
@@ -29,6 +30,7 @@ from bot import whatsapp
 from bot.telegram import telegram_lifespan
 from hubdesk import __version__, webchat
 from hubdesk.jobs import start_background_jobs, stop_background_jobs
+from hubdesk.settings import get_settings
 
 
 @asynccontextmanager
@@ -44,8 +46,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """A fresh app; tests build their own with their own settings."""
-    app = FastAPI(title="HubDesk", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json",
-                  lifespan=lifespan)
+    public_docs = get_settings().api_docs_public  # private in production unless HUBDESK_PUBLIC_API_DOCS
+    app = FastAPI(title="HubDesk", version=__version__, lifespan=lifespan,
+                  docs_url="/api/docs" if public_docs else None, redoc_url="/redoc" if public_docs else None,
+                  openapi_url="/api/openapi.json" if public_docs else None)
+    if not public_docs:
+        app.include_router(api_docs.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(chat.router)

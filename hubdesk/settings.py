@@ -24,7 +24,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
+    # "production" is ENVIRONMENT=production: secrets must then be real (below), and /metrics and the API docs
+    # are private unless HUBDESK_PUBLIC_METRICS / HUBDESK_PUBLIC_API_DOCS say otherwise (docs/security.md).
     ENVIRONMENT: Literal["development", "production", "test"] = "development"
+    HUBDESK_PUBLIC_METRICS: bool | None = None  # unset: public except in production
+    HUBDESK_PUBLIC_API_DOCS: bool | None = None  # unset: public except in production
+    # A private /metrics also answers this bearer token (give it to Prometheus), besides an admin account's.
+    HUBDESK_METRICS_TOKEN: SecretStr | None = None
     HUBDESK_DATABASE_URL: str = f"sqlite:///{ROOT / 'hubdesk.db'}"
     HUBDESK_SECRET_KEY: SecretStr = SecretStr("development-only-secret-key")
     HUBDESK_DEFAULT_HUB: str = "example"
@@ -72,6 +78,18 @@ class Settings(BaseSettings):
     WHATSAPP_API_BASE_URL: str = "https://graph.facebook.com"
     WHATSAPP_API_VERSION: str = "v21.0"
     WHATSAPP_TEMPLATE_NAME: str | None = None
+
+    @property
+    def metrics_public(self) -> bool:
+        if self.HUBDESK_PUBLIC_METRICS is not None:
+            return self.HUBDESK_PUBLIC_METRICS
+        return self.ENVIRONMENT != "production"
+
+    @property
+    def api_docs_public(self) -> bool:
+        if self.HUBDESK_PUBLIC_API_DOCS is not None:
+            return self.HUBDESK_PUBLIC_API_DOCS
+        return self.ENVIRONMENT != "production"
 
     @property
     def telegram_enabled(self) -> bool:
