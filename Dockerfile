@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HUBDESK_DATABASE_URL=sqlite:////data/hubdesk.db \
     HUBDESK_JOURNAL_PATH=/data/journal.sqlite3 \
     HUBDESK_INBOX_DIR=/data/inbox \
+    HUBDESK_DATA_DIR=/data \
     HUBDESK_LOG_FORMAT=json \
     HUBDESK_HOST=0.0.0.0 \
     HUBDESK_PORT=8000
