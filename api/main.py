@@ -53,7 +53,7 @@ def create_app() -> FastAPI:
     if not public_docs:
         app.include_router(api_docs.router)
     app.include_router(health.router)
-    app.include_router(metrics.router)
+    app.include_router(metrics.build_router())  # private in production (HUBDESK_PUBLIC_METRICS)
     app.include_router(chat.router)
     app.include_router(cases.router)
     app.include_router(kb.router)

@@ -18,7 +18,6 @@ from hubdesk.logs import install_error_counter
 from hubdesk.models import Role
 from hubdesk.settings import get_settings
 
-router = APIRouter(tags=["health"])
 install_error_counter()
 _bearer = HTTPBearer(auto_error=False, description="HUBDESK_METRICS_TOKEN, or an admin's access token")
 
@@ -28,10 +27,8 @@ def metrics_access(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Let the request through when /metrics is public, or it carries the metrics token or an admin's login."""
+    """Let the request through when it carries the metrics token or an admin's login."""
     settings = get_settings()
-    if settings.metrics_public:
-        return
     token = settings.HUBDESK_METRICS_TOKEN.get_secret_value() if settings.HUBDESK_METRICS_TOKEN else ""
     if token and credentials is not None and secrets.compare_digest(credentials.credentials.encode(), token.encode()):
         return
@@ -42,7 +39,16 @@ def metrics_access(
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="/metrics needs the metrics token or an admin account")
 
 
-@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_access)])
 def get_metrics(session: SessionDep) -> PlainTextResponse:
     """The counters, in the Prometheus text format."""
     return PlainTextResponse(metrics.render(session), media_type=metrics.CONTENT_TYPE)
+
+
+def build_router() -> APIRouter:
+    """The /metrics route as configured now: behind ``metrics_access`` when private (and so documented with its
+    bearer token in the OpenAPI document), open when public."""
+    router = APIRouter(tags=["health"])
+    private = not get_settings().metrics_public
+    router.add_api_route("/metrics", get_metrics, methods=["GET"], response_class=PlainTextResponse,
+                         dependencies=[Depends(metrics_access)] if private else [])
+    return router
