@@ -118,6 +118,11 @@ class Settings(BaseSettings):
             or self.HUBDESK_SECRET_KEY.get_secret_value() == "development-only-secret-key"
         ):
             raise ValueError("HUBDESK_SECRET_KEY must be set to a long random value in production")
+        if self.ENVIRONMENT == "production":
+            for name in ("HUBDESK_HASH_KEY", "HUBDESK_METRICS_TOKEN"):  # optional, but if set then real
+                value = getattr(self, name)
+                if value is not None and (_is_placeholder(value) or len(value.get_secret_value()) < 16):
+                    raise ValueError(f"{name} must be long and random (or unset) in production")
         return self
 
 

@@ -65,3 +65,14 @@ def test_the_purge_drops_markers_of_visitors_gone_and_rekeys_old_ones(session: S
     assert _markers(session) == {("wa-language", rekeyed), ("wa-template", rekeyed + ":never")}
     assert hashlib.sha256(f"whatsapp:{gone}".encode()).hexdigest() not in {key for _, key in _markers(session)}
     assert session.exec(select(ProcessedUpdate).where(ProcessedUpdate.key == "wamid.old")).first() is None
+
+
+@pytest.mark.parametrize("value", ["changeme", "short"])
+def test_production_refuses_a_placeholder_hash_key(value: str, monkeypatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("HUBDESK_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("HUBDESK_HASH_KEY", value)
+    with pytest.raises(ValueError, match="HUBDESK_HASH_KEY"):
+        Settings()
+    monkeypatch.setenv("HUBDESK_HASH_KEY", "h" * 40)
+    assert Settings().HUBDESK_HASH_KEY is not None
