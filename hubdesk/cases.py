@@ -473,6 +473,27 @@ def _erase(session: Session, case_ids: Sequence[int], now: datetime) -> None:
     session.execute(update(Case).where(col(Case.id).in_(ids)).values(chat_key=None, purged_at=now))
 
 
+def close_silent(*, session: Session, now: datetime | None = None, silence_days: int | None = None) -> int:
+    """Close every case nobody has written in for ``silence_days`` (HUBDESK_CASE_SILENCE_DAYS); returns how many
+    (not committed). The purge then erases it like any closed case; the visitor is not written to after such
+    a silence, and a note on the case says why it closed."""
+    now = now or utcnow()
+    days = get_settings().HUBDESK_CASE_SILENCE_DAYS if silence_days is None else silence_days
+    last_message = (select(func.max(CaseMessage.created_at)).where(col(CaseMessage.case_id) == col(Case.id))
+                    .scalar_subquery())
+    silent = [case_id for case_id in session.exec(select(Case.id).where(
+        col(Case.status).in_(ACTIVE), func.coalesce(last_message, Case.created_at) < now - timedelta(days=days),
+    )).all() if case_id is not None]
+    if not silent:
+        return 0
+    session.execute(update(Case).where(col(Case.id).in_(silent)).values(status=CLOSED, closed_at=now))
+    session.add_all([CaseMessage(case_id=case_id, sender=Sender.BOT, created_at=now,
+                                 text=f"Closed automatically after {days} days without a message.")
+                     for case_id in silent])
+    log.info("closed %d case(s) silent for %d days", len(silent), days)
+    return len(silent)
+
+
 def purge(*, session: Session, now: datetime | None = None, retention_days: int | None = None) -> int:
     """Erase the personal data of cases closed more than ``retention_days`` ago; return how many.
 
@@ -482,6 +503,7 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
     last question once they have been silent for a day.
     """
     now = now or utcnow()
+    close_silent(session=session, now=now)  # a case never closed must not keep its text for good
     days = get_settings().HUBDESK_CASE_RETENTION_DAYS if retention_days is None else retention_days
     cutoff = now - timedelta(days=days)
     query = select(Case.id).where(
@@ -497,7 +519,8 @@ def purge(*, session: Session, now: datetime | None = None, retention_days: int 
     # The last question only serves an "Ask a volunteer" tap soon after the answer: a day is plenty.
     session.execute(
         update(Visitor)
-        .where(col(Visitor.last_seen_at) < now - LAST_QUESTION_KEPT, col(Visitor.last_question).is_not(None))
+        .where(col(Visitor.last_seen_at) < now - LAST_QUESTION_KEPT,
+               col(Visitor.last_question).is_not(None) | col(Visitor.last_category).is_not(None))
         .values(last_question=None, last_category=None, last_language=None)
     )
     session.commit()

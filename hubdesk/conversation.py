@@ -20,12 +20,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from hubdesk import cases, dialog, events, handoff, journal, visitors
+from hubdesk import cases, dialog, events, feedback, handoff, journal, markers, visitors
 from hubdesk.announcements import consent, subscriptions
 from hubdesk.db import session_scope
 from hubdesk.engine.answerer import Analysis, default_answerer
@@ -33,12 +32,12 @@ from hubdesk.engine.language import LANGUAGE_TO_REPLY
 from hubdesk.hubs import UnknownHubError
 from hubdesk.i18n import translator
 from hubdesk.messages import ButtonAction, Channel, DialogResult, Incoming, Reply
-from hubdesk.models import Event, Outcome, Visitor, utcnow
+from hubdesk.models import Event, Outcome, Visitor
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_DAYS = 7  # feedback on an answer older than this is ignored (a stale or forged button)
+FEEDBACK_DAYS = feedback.FEEDBACK_DAYS
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,8 @@ def _answer(incoming: Incoming) -> handoff.Handoff:
             event_id = None if active is not None else _record(session, visitor, result, prefs).id
             outcome = handoff.decide_after_dialog(
                 session=session, visitor=visitor, active=active, text=incoming.text,
-                result=replace(result, replies=tuple(_with_feedback(result, event_id))),
+                result=replace(result, replies=tuple(
+                    _with_feedback(result, event_id, incoming.channel, incoming.chat_key))),
             )
     except SQLAlchemyError:
         log.warning("database unavailable while answering a %s message; answering without it", incoming.channel)
@@ -174,11 +174,12 @@ def _event_data(channel: str, result: DialogResult, prefs: Prefs) -> events.Even
     )
 
 
-def _with_feedback(result: DialogResult, event_id: int | None) -> list[Reply]:
-    """Offer helpful / not helpful under an answer, once its event exists."""
+def _with_feedback(result: DialogResult, event_id: int | None, channel: str, chat_key: str) -> list[Reply]:
+    """Offer helpful / not helpful under an answer, once its event exists; only this chat can use them."""
     replies = list(result.replies)
     if event_id is not None and result.action == "answer" and replies:
-        replies[-1] = dialog.with_feedback(replies[-1], event_id, result.reply_language)
+        replies[-1] = dialog.with_feedback(replies[-1], event_id, result.reply_language, actions=(
+            feedback.action(channel, chat_key, event_id, True), feedback.action(channel, chat_key, event_id, False)))
     return replies
 
 
@@ -201,7 +202,7 @@ def _tap(channel: str, chat_key: str, action: str, locale_hint: str | None) -> l
             prefs = _remember_choice(session, channel, chat_key, action, prefs)
             lang = prefs.reply_language(locale_hint)
             if action.startswith(ButtonAction.FEEDBACK):
-                return [_feedback(session, action, lang)]
+                return [_feedback(session, channel, chat_key, action, lang)]
             if consent.is_news_action(action):
                 return consent.on_action(session=session, channel=channel, chat_key=chat_key, action=action, lang=lang)
             replies = list(dialog.on_button(action, lang=lang, hub_id=prefs.hub_id))
@@ -242,23 +243,11 @@ def _chosen_language(action: str) -> str | None:
     return language if language in visitors.LANGUAGES else None
 
 
-def _feedback(session: Session, action: str, lang: str) -> Reply:
-    """Store helpful / not helpful for a recent answer ("f:<event id>:<1|0>")."""
-    parsed = parse_feedback(action)
-    if parsed is not None:
-        event_id, helpful = parsed
-        event = session.get(Event, event_id)
-        if event is not None and event.day >= utcnow().date() - timedelta(days=FEEDBACK_DAYS):
-            events.set_feedback(session=session, event_id=event_id, helpful=helpful)
+def _feedback(session: Session, channel: str, chat_key: str, action: str, lang: str) -> Reply:
+    """Store helpful / not helpful for a recent answer, if it went to this chat and has no verdict yet."""
+    if not feedback.record(session=session, channel=channel, chat_key=chat_key, text=action, today=events.today()):
+        log.info("ignored a %s feedback tap (not this chat's answer, already given, stale or malformed)", channel)
     return Reply(translator(lang).gettext("Thank you for telling us!"))
-
-
-def parse_feedback(action: str) -> tuple[int, bool] | None:
-    """(event id, helpful) from "f:<id>:<1|0>", or None when malformed."""
-    event_id, _, verdict = action.removeprefix(ButtonAction.FEEDBACK).partition(":")
-    if not event_id.isdigit() or verdict not in ("0", "1"):
-        return None
-    return int(event_id), verdict == "1"
 
 
 # -- forget me ------------------------------------------------------------------------------------------
@@ -286,4 +275,5 @@ def prefs_of(channel: str, chat_key: str) -> Prefs:
 def _forget_visitor(channel: str, chat_key: str) -> None:
     with session_scope() as session:
         subscriptions.before_forget(session=session, channel=channel, chat_key=chat_key)  # the row goes with it
+        markers.forget(session=session, channel=channel, chat_key=chat_key)  # WhatsApp's markers, rate windows
         visitors.forget_visitor(session=session, channel=channel, chat_key=chat_key)

@@ -65,6 +65,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the one writer
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted or purged text is overwritten, not left in free pages
     finally:
         cursor.close()
 
@@ -125,6 +126,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def checkpoint(session: Session) -> None:
+    """SQLite: copy the WAL into the database file and empty it, so purged text does not linger in the WAL
+    until the next automatic checkpoint (with ``secure_delete`` the old pages are overwritten). PostgreSQL:
+    nothing to do here (VACUUM reclaims dead rows; see docs/security.md)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def alembic_config(url: str | None = None) -> Any:

@@ -127,12 +127,14 @@ def article_reply(article: Article, lang: str, hub: Hub) -> Reply:
     return Reply(article_text(article, lang, hub), (_volunteer_row(lang),))
 
 
-def with_feedback(reply: Reply, event_id: int, lang: str) -> Reply:
-    """Add helpful / not helpful buttons once the answer's event exists."""
+def with_feedback(reply: Reply, event_id: int, lang: str, actions: tuple[str, str] | None = None) -> Reply:
+    """Add helpful / not helpful buttons once the answer's event exists (``actions``: the two button actions,
+    when the caller proves the chat in them; see ``hubdesk.feedback``)."""
     t = translator(lang)
+    helpful, not_helpful = actions or (ButtonAction.feedback(event_id, True), ButtonAction.feedback(event_id, False))
     row = (
-        Button("👍 " + t.gettext("Helpful"), ButtonAction.feedback(event_id, True)),
-        Button("👎 " + t.gettext("Not helpful"), ButtonAction.feedback(event_id, False)),
+        Button("👍 " + t.gettext("Helpful"), helpful),
+        Button("👎 " + t.gettext("Not helpful"), not_helpful),
     )
     return Reply(reply.text, (row, *reply.buttons))
 

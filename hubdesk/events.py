@@ -1,4 +1,4 @@
-"""Anonymised events: one per handled question, and the visitor's later helpful / not-helpful feedback.
+"""Anonymised events: one per handled question (its helpful / not-helpful feedback: ``hubdesk.feedback``).
 
 An event holds the day, hub, channel, languages, category, outcome and article, nothing else (see
 ``hubdesk.models.Event``). When the database is down the visitor still gets an answer: the event waits in a
@@ -77,17 +77,6 @@ def relax_durability(session: Session) -> None:
     consistency. That trade saves a disk flush on every reply."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-
-def set_feedback(*, session: Session, event_id: int, helpful: bool) -> bool:
-    """Store the visitor's verdict on an answer; False when there is no such event."""
-    event = session.get(Event, event_id)
-    if event is None:
-        return False
-    event.helpful = helpful
-    session.add(event)
-    session.commit()
-    return True
 
 
 class PendingEvents:

@@ -33,7 +33,10 @@ from hubdesk.models import Case, Visitor
 from hubdesk.settings import get_settings
 from hubdesk.visitors import get_visitor
 
-REMEMBERED_ACTIONS = ("answer", "choose", "escalate")  # questions worth handing over; not greetings
+# Questions the bot could not answer for sure (a choice, or nothing fits): their text is what a hand-off needs.
+# Of an answered question only the topic and language are kept (issue 15, item 9), so that asking for a person
+# after it still files the case under its topic; the visitor writes the question for the volunteer again.
+REMEMBERED_ACTIONS = ("choose", "escalate")
 
 # The web chat's client (``webchat.client_key``) while one of its requests is handled: the cap on open cases
 # per address applies then. Set by the web-chat route; travels with the request into worker threads.
@@ -104,7 +107,7 @@ def about_the_question(visitor: Visitor, result: DialogResult) -> DialogResult:
     (and the month's statistics) under a wrong category, and a short sentence may read as another language.
     So the case and the event take the remembered question's topic and input language.
     """
-    if not result.asked_for_person or not visitor.last_question:
+    if not result.asked_for_person or not (visitor.last_question or visitor.last_category):
         return result
     return replace(
         result,
@@ -149,6 +152,10 @@ def decide_after_dialog(
         return Handoff([cases.handoff_reply(opened.case, lang)], opened.effects)
     if result.action in REMEMBERED_ACTIONS:
         _remember_question(visitor, text, result)
+        session.add(visitor)
+    elif result.action == "answer":  # answered: no text kept, and an older question is moot
+        visitor.last_question = None
+        visitor.last_category, visitor.last_language = result.category, result.language
         session.add(visitor)
     return Handoff(list(result.replies))
 
@@ -208,7 +215,7 @@ def decide_on_button(*, session: Session, channel: str, chat_key: str, action: s
     if _cap_reached(session, channel, chat_key):
         return Handoff([capped_reply(lang)])
     visitor = get_visitor(session=session, channel=channel, chat_key=chat_key)
-    category = (visitor.last_category if visitor and visitor.last_question else None) or "other"
+    category = (visitor.last_category if visitor else None) or "other"
     question = _take_question(visitor)
     opened = _opened(session, cases.open_case(
         session=session, channel=channel, chat_key=chat_key, text=question, language=lang,

@@ -27,8 +27,8 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
     Cases lose their text and route back ``retention_days`` (HUBDESK_CASE_RETENTION_DAYS) after closing;
     visitor rows go after ``visitors.VISITOR_RETENTION_DAYS`` of silence.
     """
-    from hubdesk import cases, visitors, webchat
-    from hubdesk.db import session_scope
+    from hubdesk import cases, markers, throttle, visitors, webchat
+    from hubdesk.db import checkpoint, session_scope
     from hubdesk.users import SESSION_MAX_AGE, prune_ended_sessions
 
     with session_scope() as session:
@@ -36,6 +36,10 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
         forgotten = visitors.purge_inactive_visitors(session=session, now=now)
         prune_ended_sessions(session=session, max_age=timedelta(seconds=SESSION_MAX_AGE), now=now)
         webchat.prune_cases(session=session, now=now)
+        markers.prune(session=session)  # every channel's per-chat markers go with their visitor
+        # WhatsApp's delivery ids (Telegram prunes its own while it runs).
+        throttle.prune(session=session, sources=("whatsapp", "wa-failed"), now=now)
+        checkpoint(session)  # SQLite: purged text leaves the WAL now, not at some later checkpoint
     return purged, forgotten
 
 

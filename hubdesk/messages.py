@@ -89,7 +89,7 @@ class ButtonAction:
     CATEGORY = "c:"  # c:<category id>    list a category's articles
     LANGUAGE = "l:"  # l:<uk|nl|en>       choose the reply language
     HUB = "h:"  # h:<hub id>              choose the hub
-    FEEDBACK = "f:"  # f:<event id>:<1|0> helpful / not helpful
+    FEEDBACK = "f:"  # f:<event id>:<1|0>:<proof> helpful / not helpful (hubdesk.feedback: only from that chat)
     VOLUNTEER = "volunteer"  # ask a volunteer
     CANCEL_CASE = "cancel"  # withdraw an open case
     MENU = "menu"

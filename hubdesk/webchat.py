@@ -13,8 +13,6 @@ leaves the outbox once the page has said it has it. ``cases.purge`` removes what
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -26,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from hubdesk import render, throttle
+from hubdesk.keys import keyed_hash
 from hubdesk.messages import Reply
 from hubdesk.models import Case, ProcessedUpdate, utcnow
 from hubdesk.models.webchat import WebchatOutbox
@@ -50,8 +49,7 @@ CASES_REMEMBERED = timedelta(days=2)  # the cap counts open cases opened from an
 
 def client_key(address: str) -> str:
     """A keyed hash of the client's address: enough to count it, not to recover it."""
-    secret = get_settings().HUBDESK_SECRET_KEY.get_secret_value().encode()
-    return hmac.new(secret, b"webchat-client:" + address.encode(), hashlib.sha256).hexdigest()[:40]
+    return keyed_hash("webchat-client", address)[:40]
 
 
 def admit(*, session: Session, chat_key: str, client: str) -> tuple[throttle.Verdict, str | None]:

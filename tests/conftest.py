@@ -96,9 +96,10 @@ def database_url(empty_database_url: str, request: pytest.FixtureRequest) -> str
 def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a test: its own database and urgent-case journal, no channels configured, a test secret."""
     monkeypatch.setenv("ENVIRONMENT", "test")
-    monkeypatch.setenv("HUBDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HUBDESK_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
     monkeypatch.setenv("HUBDESK_INBOX_DIR", str(tmp_path / "inbox"))
+    monkeypatch.setenv("HUBDESK_DATA_DIR", str(tmp_path / "data"))  # the generated hash key (hubdesk.keys)
+    monkeypatch.delenv("HUBDESK_HASH_KEY", raising=False)
     monkeypatch.setenv("HUBDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("HUBDESK_SECRET_KEY", "test-secret-key-" + uuid.uuid4().hex)
     for name in CHANNEL_ENV:

@@ -15,7 +15,8 @@ from hubdesk.models import Case, CaseMessage, Visitor
 from tests.utils.cases import FakeChannel, make_user, on_the_relay
 
 CHAT = "70070070"
-UNANSWERABLE = "мій кіт з'їв мою домашню роботу з астрофізики"
+UNANSWERABLE = "Скільки важить слон в зоопарку Амстердама?"  # nothing fits: the bot offers a volunteer
+ANSWERED = "Як отримати BSN?"
 
 
 @pytest.fixture
@@ -112,6 +113,22 @@ async def test_an_unanswered_question_waits_for_the_volunteer_button(engine: Eng
     again = await tap(ButtonAction.VOLUNTEER)  # a second tap reminds, it does not open another case
     assert len(all_cases(engine)) == 1
     assert f"№{case.id}" in again[0].text
+
+
+async def test_an_answered_question_is_not_kept(engine: Engine, fake: FakeChannel) -> None:
+    """Issue 15, item 9: only what a hand-off needs is remembered; an answer makes an older question moot."""
+    await say(UNANSWERABLE)
+    with Session(engine) as s:
+        assert s.exec(select(Visitor.last_question)).one() == UNANSWERABLE
+    replies = await say(ANSWERED)
+    assert "BSN" in replies[0].text
+    with Session(engine) as s:
+        assert s.exec(select(Visitor.last_question, Visitor.last_category)).one() == (None, "registration")
+    replies = await tap(ButtonAction.VOLUNTEER)
+    [case] = all_cases(engine)
+    assert texts_of(engine, case.id) == []  # the visitor writes their question for the volunteer
+    assert case.category == "registration"  # filed under the topic of the answer
+    assert "Напишіть своє питання тут одним повідомленням" in replies[0].text
 
 
 async def test_the_volunteer_button_without_a_question_asks_for_one(engine: Engine, fake: FakeChannel) -> None:

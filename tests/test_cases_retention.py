@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -179,3 +181,59 @@ def test_a_remembered_question_is_kept_for_one_day_only(session: Session) -> Non
 
     remembered = dict(session.exec(select(Visitor.chat_key, Visitor.last_question)).all())
     assert remembered == {"quiet-visitor": None, "active-visitor": "question of active-visitor"}
+
+
+def test_a_case_never_closed_is_closed_after_silence_and_then_purged(engine: Engine, session: Session) -> None:
+    """Issue 15, item 9: a case nobody closes used to keep the visitor's text and route back for good."""
+    silent = make_case(session, chat_key="tg-silent-1", text="Forgotten question about leefgeld")
+    talking = make_case(session, chat_key="tg-talking-2", text="Question still being discussed")
+    session.execute(sa_update(CaseMessage).where(CaseMessage.case_id == silent.id)
+                    .values(created_at=NOW - timedelta(days=31)))
+    session.execute(sa_update(Case).where(Case.id.in_([silent.id, talking.id]))  # type: ignore[union-attr]
+                    .values(created_at=NOW - timedelta(days=60)))
+    session.commit()  # the second case is as old, but its visitor wrote today
+
+    cases.purge(session=session, now=NOW)
+    session.expire_all()
+    closed, open_ = session.get(Case, silent.id), session.get(Case, talking.id)
+    assert (closed.status, closed.closed_at is not None, closed.purged_at) == ("closed", True, None)
+    assert open_.status == "open"
+    notes = session.exec(select(CaseMessage.text).where(CaseMessage.case_id == silent.id,
+                                                        CaseMessage.sender == "bot")).all()
+    assert notes == ["Closed automatically after 30 days without a message."]
+
+    cases.purge(session=session, now=NOW + timedelta(days=31))  # the retention period after the close
+    session.expire_all()
+    assert session.get(Case, silent.id).purged_at is not None
+    assert leaks(engine, ["Forgotten question about leefgeld", "tg-silent-1"]) == []
+
+
+@pytest.mark.parametrize("where", ["wal", "database file"])
+def test_purged_text_is_not_left_in_the_sqlite_files(engine: Engine, session: Session, where: str) -> None:
+    """Issue 15, item 9: with WAL, purged text stayed in the -wal file until a checkpoint (the checkpoint after
+    the purge), and in the database file's free space (``secure_delete``)."""
+    from sqlalchemy.engine import make_url
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own files; PostgreSQL reclaims dead rows with VACUUM")
+    secret = "Secret-text-" + "x" * 300  # long enough to be stored whole in a page
+    volunteer, _ = make_user(session)
+    case = make_case(session, chat_key="tg-wal-1", text=secret)
+    cases.close(session=session, case_id=case.id, user=volunteer)
+    case = session.get(Case, case.id)
+    case.closed_at = NOW - timedelta(days=40)
+    session.add(case)
+    session.commit()
+    path = make_url(str(engine.url)).database or ""
+    if where == "database file":  # the text reaches the database file itself, as it would in a week
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    jobs.purge_once(now=NOW)
+    # The app keeps running (connections open, no closing checkpoint): what the files hold now is what a copy
+    # of the disk would show.
+    for suffix in ("", "-wal"):
+        try:
+            data = Path(path + suffix).read_bytes()
+        except FileNotFoundError:
+            continue
+        assert secret.encode() not in data, f"purged text still in {path + suffix}"

@@ -128,7 +128,7 @@ def test_kb_unknown_article_and_category(client: TestClient, volunteer: dict) ->
     assert client.get("/api/v1/kb/articles/no-such-article", headers=volunteer).status_code == 404
     response = client.get("/api/v1/kb/articles?category=astrology", headers=volunteer)
     assert response.status_code == 422
-    assert "unknown category" in response.json()["detail"]
+    assert [error["loc"] for error in response.json()["detail"]] == [["query", "category"]]  # the schema's shape
 
 
 def test_hub_placeholders_are_filled_for_the_volunteer(client: TestClient, volunteer: dict) -> None:

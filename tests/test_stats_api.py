@@ -76,7 +76,7 @@ def test_a_malformed_month_is_422(client: TestClient, session: Session, data: No
     for path in (MONTHLY, MONTHLY + ".csv"):
         response = client.get(path, params={"month": month}, headers=token(session, "admin"))
         assert response.status_code == 422
-        assert "YYYY-MM" in response.text
+        assert [error["loc"] for error in response.json()["detail"]] == [["query", "month"]]
 
 
 def test_a_missing_month_is_422(client: TestClient, session: Session, data: None) -> None:
@@ -129,7 +129,8 @@ def test_the_coordinator_page_after_logging_in(client: TestClient, session: Sess
     page = client.get("/coordinator", params={"month": "2026-10", "hub": "example", "lang": "en"})
     assert page.status_code == 200
     html = page.text
-    assert "<svg" in html and "<polyline" in html and "@media print" in html
+    assert "<svg" in html and "<polyline" in html and '<link rel="stylesheet" href="/pages/pages.css">' in html
+    assert "@media print" in client.get("/pages/pages.css").text  # it prints cleanly
     assert "https://" not in html.replace("https://www.", "")  # no CDN or external asset
     assert ">&lt;5<" in html  # hidden counts stay hidden on the page too
     assert "/api/v1/stats/monthly.csv?month=2026-10&amp;hub=example" in html

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hubdesk import conversation, events
+from hubdesk import conversation, events, feedback
 from hubdesk.messages import ButtonAction, Incoming
 from hubdesk.models import Event, MonthVisitor, Visitor
 from hubdesk.settings import get_settings
@@ -44,23 +44,43 @@ async def test_an_answered_question_writes_one_event_and_offers_feedback(engine:
     assert (event.outcome, event.category, event.article_id) == ("answered", "registration", "registration-brp-bsn")
     assert (event.channel, event.language, event.reply_language, event.hub_id) == ("telegram", "uk", "uk", "example")
     assert event.helpful is None
-    assert feedback_action(replies) == ButtonAction.feedback(event.id, True)  # type: ignore[arg-type]
+    assert feedback_action(replies) == feedback.action("telegram", "4242", event.id, True)  # type: ignore[arg-type]
 
 
-async def test_feedback_sets_helpful_and_navigation_taps_write_no_event(engine: Engine) -> None:
+async def test_feedback_sets_helpful_once_and_navigation_taps_write_no_event(engine: Engine) -> None:
     replies = await conversation.handle_message(message(ANSWERED))
     yes = feedback_action(replies)
-    no = yes[:-1] + "0"
+    event_id = all_events(engine)[0].id
+    no = feedback.action("telegram", "4242", event_id, False)  # type: ignore[arg-type]
     await conversation.handle_button("telegram", "4242", ButtonAction.MENU)
     await conversation.handle_button("telegram", "4242", ButtonAction.category("housing"))
     await conversation.handle_button("telegram", "4242", no)
     [event] = all_events(engine)
     assert event.helpful is False
-    await conversation.handle_button("telegram", "4242", yes)
+    await conversation.handle_button("telegram", "4242", yes)  # once: the first verdict stays
+    assert all_events(engine)[0].helpful is False
+
+
+async def test_feedback_counts_only_from_the_chat_the_answer_went_to(engine: Engine) -> None:
+    """Issue 15, item 7: "f:<id>:0" for ids 1-300 from one chat set "not helpful" on everyone's answers."""
+    replies = await conversation.handle_message(message(ANSWERED, chat_key="1001"))
+    [event] = all_events(engine)
+    theirs = feedback_action(replies)
+    # Their button, the same without its proof, and the proof of the same chat key on another channel: only the
+    # server can make a proof (a keyed hash), so these are all another chat can have.
+    for forged in (theirs, f"f:{event.id}:0", feedback.action("whatsapp", "1001", event.id, False)):  # type: ignore[arg-type]
+        thanks = await conversation.handle_button("telegram", "2002", forged)
+        assert len(thanks) == 1  # thanked all the same: a forger learns nothing
+    assert all_events(engine)[0].helpful is None
+    for event_id in range(1, 301):  # the review's sweep, from a chat of its own
+        await conversation.handle_button("webchat", "sweeper-session", f"f:{event_id}:0")
+    assert all_events(engine)[0].helpful is None
+    await conversation.handle_button("telegram", "1001", theirs)
     assert all_events(engine)[0].helpful is True
 
 
-@pytest.mark.parametrize("action", ["f:abc:1", "f:1:yes", "f:", "f:999999:1"])
+@pytest.mark.parametrize("action", ["f:abc:1", "f:1:yes", "f:", "f:999999:1", "f:99999999999999999999:1",
+                                    "f:²:1", "f:1:1:" + "0" * 16])
 async def test_malformed_or_unknown_feedback_is_thanked_and_ignored(engine: Engine, action: str) -> None:
     await conversation.handle_message(message(ANSWERED))
     replies = await conversation.handle_button("telegram", "4242", action)

@@ -197,3 +197,16 @@ async def test_a_full_backlog_answers_503_and_keeps_the_update(bot: Harness, eng
     monkeypatch.setattr(telegram_webhook, "MAX_BACKLOG", 2000)
     assert (await bot.post(update)).status_code == 200
     assert len(bot.fake.sent(VISITOR)) == 1
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # 100k levels: json.loads itself gives up (RecursionError, not ValueError)
+    b'{"update_id": 7, "message": ' + b'{"a": ' * 100 + b"1" + b"}" * 100 + b"}",  # parses, but no real update
+])
+async def test_an_update_nested_too_deep_is_400_and_nothing_is_kept(bot: Harness, body: bytes) -> None:
+    """Issue 15, item 10: an update nested 100,000 levels deep was a 500."""
+    response = await bot.client.post("/telegram/webhook", content=body, headers={
+        "X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nested too deep" in response.json()["detail"]
+    assert bot.app.state.telegram.backlog() == 0

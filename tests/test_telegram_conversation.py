@@ -52,7 +52,7 @@ async def test_new_user_walkthrough_in_ukrainian(bot: Harness, engine) -> None:
     assert_ukrainian(chosen)
     assert "Перевірено" in chosen[-1]["text"]
 
-    helpful = await bot.tap(VISITOR, next(d for d in feedback if d.endswith(":1")), lang="ru")
+    helpful = await bot.tap(VISITOR, next(d for d in feedback if d.split(":")[2] == "1"), lang="ru")
     assert_ukrainian(helpful)
     event_id = int(feedback[0].split(":")[1])
     with Session(engine) as session:
@@ -237,7 +237,7 @@ async def test_database_outage_does_not_stop_answers(bot: Harness, monkeypatch, 
 async def test_a_vote_takes_the_vote_buttons_off_the_answer(bot: Harness, engine) -> None:
     await bot.tap(VISITOR, "l:uk")
     answer = (await bot.say(VISITOR, "как открыть счет в банке", lang="ru"))[-1]
-    vote = next(data for _, data in buttons(answer) if data.startswith("f:") and data.endswith(":0"))
+    vote = next(data for _, data in buttons(answer) if data.startswith("f:") and data.split(":")[2] == "0")
     update = tg.callback(bot.fake.next_update_id(), vote, chat_id=VISITOR, message_id=answer["_message_id"],
                          markup=answer["reply_markup"])
     thanks = await bot.send(update)
@@ -248,3 +248,22 @@ async def test_a_vote_takes_the_vote_buttons_off_the_answer(bot: Harness, engine
     assert left == ["volunteer", "menu"]
     with Session(engine) as session:
         assert session.get(Event, int(vote.split(":")[1])).helpful is False
+
+
+async def test_a_vote_counts_only_from_the_chat_the_answer_went_to(bot: Harness, engine) -> None:
+    """Issue 15, item 7, on Telegram: another chat sending the same callback data changes nothing."""
+    answer = (await bot.say(VISITOR, "как открыть счет в банке", lang="ru"))[-1]
+    vote = next(data for _, data in buttons(answer) if data.startswith("f:") and data.split(":")[2] == "0")
+    assert len(vote.encode()) <= 64  # Telegram's limit on callback_data
+    event_id = int(vote.split(":")[1])
+    other = VISITOR + 1
+    await bot.say(other, "/start")
+    for forged in (vote, f"f:{event_id}:0", vote.replace(":0:", ":1:")):
+        thanks = await bot.tap(other, forged)
+        assert "Дякуємо" in thanks[-1]["text"]
+    with Session(engine) as session:
+        assert session.get(Event, event_id).helpful is None
+    await bot.tap(VISITOR, vote)
+    await bot.tap(VISITOR, vote.replace(":0:", ":1:"))  # a second verdict is not taken
+    with Session(engine) as session:
+        assert session.get(Event, event_id).helpful is False

@@ -186,12 +186,13 @@ async def test_the_group_can_read_dutch(settings: Settings, engine, bot_api: Fak
 
 async def test_ask_a_volunteer_button_then_cancel(bot: Harness, engine) -> None:
     await bot.tap(VISITOR, "l:uk")
-    unsure = await bot.say(VISITOR, "у меня проблема с арендодателем, он не возвращает залог", lang="ru")
+    # Nothing fits (an answered question's text is not kept: issue 15, item 9), so the bot offers a volunteer.
+    unsure = await bot.say(VISITOR, "Сколько весит слон в зоопарке Амстердама?", lang="ru")
     assert ("Запитати волонтера", "volunteer") in [b for m in unsure for b in buttons(m)]
     handed = await bot.tap(VISITOR, "volunteer")
     assert ("Скасувати моє питання", "cancel") in buttons(handed[-1])
     post = (await group_posts(bot, 1))[0]
-    assert "залог" in post["text"]  # the remembered question went with the case
+    assert "слон" in post["text"]  # the remembered question went with the case
     withdrawn = await bot.tap(VISITOR, "cancel")
     assert "скасовано" in withdrawn[-1]["text"]
     await bot.fake.wait_for(lambda: any("відкликав" in m["text"] for m in bot.fake.sent(VOLUNTEERS)))

@@ -55,3 +55,34 @@ def test_every_answer_says_the_conversations_language(client):
     assert dutch.json()["language"] == "nl"
     tap = client.post("/api/v1/chat/button", json={"session": "websession02", "action": "menu", "locale": "en-US"})
     assert tap.json()["language"] == "nl"
+
+
+def test_feedback_counts_only_from_the_session_the_answer_went_to(client, engine, monkeypatch):
+    """Issue 15, item 7: "f:<event id>:0" for ids 1-300 set "not helpful" on 300 other visitors' answers."""
+    from sqlmodel import Session, select
+
+    from hubdesk.models import Event
+    from hubdesk.settings import get_settings
+
+    monkeypatch.setenv("HUBDESK_RATE_LIMIT_PER_MINUTE", "1000")  # the sweep below, not the throttle, is tested
+    monkeypatch.setenv("HUBDESK_WEBCHAT_CLIENT_PER_MINUTE", "1000")
+    get_settings.cache_clear()
+    question = "mag ik werken met tijdelijke bescherming"
+    answer = client.post("/api/v1/chat", json={"session": "visitor-one", "text": question})
+    actions = [b["action"] for row in answer.json()["replies"][-1]["buttons"] for b in row]
+    helpful = next(a for a in actions if a.startswith("f:") and a.split(":")[2] == "1")
+    event_id = int(helpful.split(":")[1])
+
+    def verdict() -> bool | None:
+        with Session(engine) as session:
+            return session.exec(select(Event.helpful).where(Event.id == event_id)).one()
+
+    for forged in [f"f:{n}:0" for n in range(1, 301)] + [helpful, helpful.replace(":1:", ":0:")]:
+        tap = client.post("/api/v1/chat/button", json={"session": "someone-else", "action": forged})
+        assert tap.status_code == 200
+    assert verdict() is None
+    assert client.post("/api/v1/chat/button", json={"session": "visitor-one", "action": helpful}).status_code == 200
+    assert verdict() is True
+    not_helpful = next(a for a in actions if a.startswith("f:") and a.split(":")[2] == "0")
+    client.post("/api/v1/chat/button", json={"session": "visitor-one", "action": not_helpful})
+    assert verdict() is True  # once

@@ -383,7 +383,7 @@ def test_an_answer_has_feedback_buttons_and_feedback_is_counted(wa: WA) -> None:
     interactive = [m for m in sent if m["type"] == "interactive" and m["interactive"]["type"] == "list"]
     assert interactive, "four choices do not fit reply buttons: they come as a list"
     assert all(len(m["interactive"]["body"]["text"]) <= 1024 for m in interactive)
-    helpful = next(c for c in feedback if c.endswith(":1"))
+    helpful = next(c for c in feedback if c.split(":")[2] == "1")
     thanks = wa.tap(helpful, as_list=True)
     assert len(thanks) == 1
     wa.session.expire_all()
@@ -751,3 +751,69 @@ def test_very_long_message_ids_are_deduplicated_too(wa: WA) -> None:
     payload = text_payload("Привіт", message_id="wamid." + "A" * 300)
     assert wa.post(payload).json()["messages"] == 1
     assert wa.post(payload).json()["messages"] == 0
+
+
+def test_feedback_counts_only_from_the_number_the_answer_went_to(wa: WA) -> None:
+    """Issue 15, item 7, on WhatsApp: a button reply with another visitor's feedback id changes nothing."""
+    feedback = [c for c in choices(wa.say("Як отримати BSN?")) if c.startswith(ButtonAction.FEEDBACK)]
+    not_helpful = next(c for c in feedback if c.split(":")[2] == "0")
+    event_id = int(not_helpful.split(":")[1])
+    for forged in (not_helpful, f"f:{event_id}:0"):
+        response = wa.post(list_payload(forged, wa_id="31687654321"))
+        assert response.status_code == 200
+    wa.session.expire_all()
+    assert wa.session.get(Event, event_id).helpful is None
+    wa.tap(not_helpful, as_list=True)
+    wa.session.expire_all()
+    assert wa.session.get(Event, event_id).helpful is False
+
+
+def test_the_language_marker_is_a_keyed_hash_and_forget_me_removes_it(wa: WA, settings: Settings) -> None:
+    """Issue 15, item 8: the marker was sha256("whatsapp:" + phone), reversed by enumerating Dutch mobiles."""
+    import hashlib
+    import os
+
+    from hubdesk import markers
+    from hubdesk.models import ProcessedUpdate, RateLimitWindow
+
+    wa.say("Як отримати BSN?")
+    wa.session.expire_all()
+    keys = wa.session.exec(select(ProcessedUpdate.key).where(ProcessedUpdate.source == "wa-language")).all()
+    assert keys == [markers.chat_hash("whatsapp", WA_ID)]
+    assert hashlib.sha256(f"whatsapp:{WA_ID}".encode()).hexdigest() not in keys
+    key_file = settings.HUBDESK_DATA_DIR / "hash.key"
+    assert key_file.exists() and os.stat(key_file).st_mode & 0o077 == 0  # generated, readable by us only
+    assert wa.session.exec(select(RateLimitWindow).where(RateLimitWindow.chat_key == WA_ID)).all()
+
+    wa.say("forget me")
+    wa.session.expire_all()
+    assert wa.session.exec(select(ProcessedUpdate).where(
+        col(ProcessedUpdate.source).in_(("wa-language", "wa-template")))).all() == []
+    assert wa.session.exec(select(RateLimitWindow).where(RateLimitWindow.chat_key == WA_ID)).all() == []
+    assert wa.visitor() is None
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # 100k levels: json.loads itself gives up (RecursionError, not ValueError)
+    b'{"object": "whatsapp_business_account", "entry": ' + b"[" * 200 + b"]" * 200 + b"}",
+])
+def test_a_body_nested_too_deep_is_400_not_500(wa: WA, body: bytes) -> None:
+    """Issue 15, item 10: a signed body nested 100,000 levels deep was a 500."""
+    response = wa.client.post(URL, content=body, headers={"X-Hub-Signature-256": sign(body),
+                                                          "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nests deeper" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("field", ["type", "interactive"])
+def test_a_message_type_that_is_a_list_is_400_not_500(wa: WA, field: str) -> None:
+    """Issue 15, item 10: ``"type": ["text"]`` met ``kind in SILENT_TYPES`` (a set) and was a 500."""
+    payload = button_payload("menu")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    if field == "type":
+        message["type"] = ["text"]
+    else:
+        message["interactive"]["type"] = ["button_reply"]
+    response = wa.post(payload)
+    assert response.status_code == 400
+    assert wa.graph.messages == []

@@ -1,4 +1,6 @@
-"""The page shell shared by the server-rendered pages: one inline stylesheet (phone first, printable)."""
+"""The page shell shared by the server-rendered pages: one stylesheet (phone first, printable) and one small
+script, both served from this origin (``/pages/pages.css``, ``/pages/pages.js``): the Content-Security-Policy
+allows no inline script or style."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; }
 .muted { color:var(--muted); font-size:.9rem; }
 .error { background:#fde8e8; border-color:#e0a0a0; }
 form.inline { display:flex; flex-wrap:wrap; gap:.5rem; align-items:end; }
+form.logout { display:inline; }
 label { display:flex; flex-direction:column; font-size:.9rem; gap:.2rem; }
 input, select, button { font:inherit; padding:.35rem .5rem; }
 button.link { background:none; border:none; text-decoration:underline; cursor:pointer; padding:0; }
@@ -99,9 +102,19 @@ def page(*, title: str, lang: str, body: str, header_extra: str = "") -> str:
     return (
         f'<!doctype html><html lang="{e(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{CSS}</style></head><body>"
+        f'<title>{e(title)}</title><link rel="stylesheet" href="/pages/pages.css">'
+        '<script src="/pages/pages.js" defer></script></head><body>'
         f"<header><h1>{e(title)}</h1>{header_extra}</header><main>{body}</main></body></html>"
     )
+
+
+# What the pages' buttons do without inline handlers: a button with ``data-print`` prints the page.
+SCRIPT = """document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
+});
+"""
 
 
 def e(value: object) -> str:

@@ -126,7 +126,7 @@ def _controls(t: Translator, lang: str, user: User, month: str, hub: str | None)
         f'<label>{e(month_label)}<input type="month" name="month" value="{e(month)}" required></label>'
         f'{hubs}<input type="hidden" name="lang" value="{e(lang)}">'
         f'<button type="submit">{e(show)}</button>'
-        f'<button type="button" onclick="window.print()">{e(print_label)}</button></form></section>'
+        f'<button type="button" data-print>{e(print_label)}</button></form></section>'
     )
 
 
@@ -135,7 +135,7 @@ def _header(t: Translator, user: User, switch: str = "") -> str:
     announcements = t.gettext("Announcements")
     return (
         f'{switch}<span class="noprint"><a href="/coordinator/announcements">{e(announcements)}</a> · {e(user.name)} · '
-        f'<form method="post" action="/logout" style="display:inline">'
+        f'<form class="logout" method="post" action="/logout">'
         f'<button class="link" type="submit">{e(log_out)}</button></form></span>'
     )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from hubdesk.announcements import service, subscriptions
 from hubdesk.api.deps import CoordinatorUser, SessionDep, allowed_hub
+from hubdesk.api.errors import INT32_MAX
 from hubdesk.api.schemas.announcements import AnnouncementCreate, AnnouncementPublic, AnnouncementsPublic
 from hubdesk.hubs import known_hub_ids
 from hubdesk.i18n import LANGUAGES
@@ -17,6 +18,10 @@ from hubdesk.stats import Masker
 
 router = APIRouter(prefix="/api/v1/announcements", tags=["announcements"])
 HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub you may see", max_length=64)]
+AnnouncementId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the announcement's id")]
+NOT_FOUND = {404: {"description": "No such announcement (or it belongs to another hub)"}}
+CREATE_ERRORS = {404: {"description": "No such hub or article"}}
+SEND_ERRORS = {**NOT_FOUND, 409: {"description": "Already sending or sent"}}
 
 
 def public(session: SessionDep, announcement: Announcement) -> AnnouncementPublic:
@@ -36,8 +41,12 @@ def _load(session: SessionDep, user: User, announcement_id: int) -> Announcement
 
 def create_for(session: SessionDep, user: User, body: AnnouncementCreate) -> Announcement:
     """Check the hub against the user's limit, then write it (shared with the page)."""
+    from hubdesk.kb import knowledge_base
+
     if body.hub not in known_hub_ids():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"unknown hub {body.hub!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown hub {body.hub!r}")
+    if body.article is not None and body.article not in knowledge_base().articles:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown article {body.article!r}")
     hub = allowed_hub(user, body.hub)
     assert hub is not None
     draft = service.Draft(hub_id=hub, topics=tuple(body.topics), texts=body.text, article_id=body.article,
@@ -48,7 +57,7 @@ def create_for(session: SessionDep, user: User, body: AnnouncementCreate) -> Ann
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATE_ERRORS)
 def create(session: SessionDep, user: CoordinatorUser, body: AnnouncementCreate) -> AnnouncementPublic:
     """Write an announcement: scheduled with ``send_at``, else a draft until ``/send``."""
     return public(session, create_for(session, user, body))
@@ -75,14 +84,14 @@ def subscriber_report(session: SessionDep, hub_id: str | None) -> dict[str, Any]
                      for hub, c in sorted(counts.items())}}
 
 
-@router.get("/{announcement_id}")
-def get_one(session: SessionDep, user: CoordinatorUser, announcement_id: int) -> AnnouncementPublic:
+@router.get("/{announcement_id}", responses=NOT_FOUND)
+def get_one(session: SessionDep, user: CoordinatorUser, announcement_id: AnnouncementId) -> AnnouncementPublic:
     """The announcement, its state and its counts."""
     return public(session, _load(session, user, announcement_id))
 
 
-@router.get("/{announcement_id}/preview")
-def preview(session: SessionDep, user: CoordinatorUser, announcement_id: int) -> dict[str, Any]:
+@router.get("/{announcement_id}/preview", responses=NOT_FOUND)
+def preview(session: SessionDep, user: CoordinatorUser, announcement_id: AnnouncementId) -> dict[str, Any]:
     """Exactly what Telegram and WhatsApp are sent, per reader language, and which languages fall back."""
     return preview_of(_load(session, user, announcement_id))
 
@@ -100,8 +109,8 @@ def preview_of(announcement: Announcement) -> dict[str, Any]:
     return out
 
 
-@router.post("/{announcement_id}/send")
-def send(session: SessionDep, user: CoordinatorUser, announcement_id: int) -> AnnouncementPublic:
+@router.post("/{announcement_id}/send", responses=SEND_ERRORS)
+def send(session: SessionDep, user: CoordinatorUser, announcement_id: AnnouncementId) -> AnnouncementPublic:
     """Send it now; the sender starts within a few seconds. 409 if it is already sending or sent."""
     announcement = _load(session, user, announcement_id)
     try:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from hubdesk.announcements import service
 from hubdesk.api.deps import OptionalUser, SessionDep
@@ -73,8 +74,15 @@ def write(
         when = datetime.fromisoformat(send_at).replace(tzinfo=HUB_TIME) if send_at else None
     except ValueError:
         return _listing(request, session, user, error=f"not a date and time: {send_at!r}", values=values, code=422)
-    body = AnnouncementCreate(hub=hub, topics=topics or [], text={"uk": text_uk, "nl": text_nl, "en": text_en},
-                              article=article or None, send_at=when)
+    texts = {lang: text for lang, text in (("uk", text_uk), ("nl", text_nl), ("en", text_en)) if text.strip()}
+    if not texts:
+        return _listing(request, session, user, error="write the announcement in at least one language",
+                        values=values, code=422)
+    try:
+        body = AnnouncementCreate(hub=hub, topics=topics or [], text=texts, article=article or None, send_at=when)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return _listing(request, session, user, error=problems, values=values, code=422)
     try:
         announcement = create_for(session, user, body)
     except HTTPException as exc:

@@ -30,7 +30,8 @@ from hubdesk.users import new_telegram_link_code, unlink_telegram, user_for_toke
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/api/v1/login/cookie", response_model=UserPublic, dependencies=[SameOrigin])
+@router.post("/api/v1/login/cookie", response_model=UserPublic, dependencies=[SameOrigin],
+             responses={401: {"description": "The access token is unknown or revoked"}})
 def login_cookie(body: TokenLogin, request: Request, response: Response, session: SessionDep) -> UserPublic:
     """Exchange an access token for a session cookie (the volunteer page's log-in)."""
     user = user_for_token(session=session, token=body.token.strip())

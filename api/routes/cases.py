@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from hubdesk import cases
 from hubdesk.api.deps import SessionDep, VolunteerUser, allowed_hub
+from hubdesk.api.errors import INT32_MAX
 from hubdesk.api.schemas.cases import (
     CaseDetailPublic,
     CaseMessagePublic,
@@ -35,7 +36,8 @@ ERRORS = {
 TRANSITION_ERRORS = {**ERRORS, 409: {"description": "Not possible in the case's current state"}}
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], dependencies=[VolunteerUser.__metadata__[0]])
-CaseId = Annotated[int, Path(ge=1, description="the case number")]
+CaseId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the case number")]
+HUB_OR_EMPTY = r"^([a-z0-9]+(-[a-z0-9]+)*)?$"  # a hub id (knowledge_base.schema.ID_PATTERN), or empty: every hub
 
 
 @contextmanager
@@ -84,10 +86,10 @@ def list_cases(
     status_: Annotated[list[CaseStatus] | None, Query(alias="status", description="repeat for several")] = None,
     urgent: bool | None = None,
     language: Annotated[str | None, Query(pattern="^[a-z]{2}$")] = None,
-    hub: Annotated[str | None, Query(max_length=64)] = None,
+    hub: Annotated[str | None, Query(max_length=64, pattern=HUB_OR_EMPTY)] = None,
     channel: Annotated[str | None, Query(pattern="^(telegram|whatsapp|webchat|cli)$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CasesPublic:
     """Cases the user may see, urgent first, then oldest first; ``count`` is the total for paging."""
     page, count = cases.list_cases(

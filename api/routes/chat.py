@@ -125,7 +125,19 @@ async def chat_button(tap: ChatButton, request: Request) -> ChatReplies:
 
 @router.get("/chat", include_in_schema=False)
 def chat_page() -> FileResponse:
-    return FileResponse(STATIC / "chat.html", media_type="text/html")
+    return FileResponse(STATIC / "chat.html", media_type="text/html", headers=NO_CACHE)
+
+
+# The page's script and style, from fixed names (no directory mount) and this origin (the CSP allows no other).
+ASSETS = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+NO_CACHE = {"Cache-Control": "no-cache"}  # a new release's page must not run with yesterday's script
+
+
+@router.get("/chat/{name}", include_in_schema=False)
+def chat_asset(name: str) -> FileResponse:
+    if name not in ASSETS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+    return FileResponse(STATIC / name, media_type=ASSETS[name], headers=NO_CACHE)
 
 
 @router.get("/", include_in_schema=False)

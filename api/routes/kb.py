@@ -56,7 +56,8 @@ def _summary(article: Article) -> dict:
 
 @router.get("/articles", response_model=ArticlesPublic)
 def list_articles(
-    category: Annotated[str | None, Query(description="one of the category ids")] = None,
+    category: Annotated[str | None, Query(description="one of the category ids",
+                                          pattern="^(" + "|".join(CATEGORY_IDS) + ")$")] = None,
 ) -> ArticlesPublic:
     """Every article, or those of one category, by id."""
     if category is not None and category not in CATEGORY_IDS:

@@ -20,8 +20,10 @@ from hubdesk.visitors import MonthError, month_of, parse_month
 
 router = APIRouter(tags=["stats"])
 
-MonthQuery = Annotated[str, Query(description="YYYY-MM", max_length=20)]
-HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub you may see", max_length=64)]
+MonthQuery = Annotated[str, Query(description="YYYY-MM", max_length=20, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub you may see", max_length=64,
+                                       pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$")]
+ERRORS = {404: {"description": "No such hub"}}
 
 
 def resolve(user: User, month: str, hub: str | None) -> tuple[str, str | None]:
@@ -42,13 +44,13 @@ def build(session: SessionDep, user: User, month: str, hub: str | None) -> dict[
     return public_report(report, min_count=get_settings().HUBDESK_STATS_MIN_COUNT)
 
 
-@router.get("/api/v1/stats/monthly")
+@router.get("/api/v1/stats/monthly", responses=ERRORS)
 def monthly_json(session: SessionDep, user: CoordinatorUser, month: MonthQuery, hub: HubQuery = None) -> dict:
     """The monthly report; counts below HUBDESK_STATS_MIN_COUNT are the string "<5"."""
     return build(session, user, month, hub)
 
 
-@router.get("/api/v1/stats/monthly.csv", response_class=Response)
+@router.get("/api/v1/stats/monthly.csv", response_class=Response, responses=ERRORS)
 def monthly_csv(session: SessionDep, user: CoordinatorUser, month: MonthQuery, hub: HubQuery = None) -> Response:
     public = build(session, user, month, hub)
     name = f"hubdesk-{public['month']}-{public['hub'] or 'all'}.csv"

@@ -13,13 +13,13 @@ before handling it, so a retry that reached another worker process is dropped th
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
 
+from hubdesk.api import json_limits
 from hubdesk.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ async def telegram_webhook(
     if secret is None or not secrets.compare_digest(secret.encode(), expected.get_secret_value().encode()):
         raise HTTPException(status_code=403, detail="Wrong or missing secret token.")
     try:
-        data = json.loads(await request.body())
+        data = json_limits.loads(await request.body())
+    except json_limits.TooDeep:
+        raise HTTPException(status_code=400, detail="The body is not a Telegram update (nested too deep).") from None
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(status_code=400, detail="The body is not JSON.") from None
     update_id = data.get("update_id") if isinstance(data, dict) else None

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from hubdesk import webchat
 from hubdesk.api.deps import SessionDep
+from hubdesk.api.errors import INT32_MAX
 
 router = APIRouter(prefix="/api/v1/chat", tags=["web chat"])
 
@@ -37,7 +38,7 @@ def chat_updates(
     session_id: Annotated[
         str, Query(alias="session", pattern=webchat.SESSION_ID.pattern, description="the browser's chat session id")
     ],
-    after: Annotated[int, Query(ge=0, description="the id of the last message the page has shown")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT32_MAX, description="the id of the last message the page has shown")] = 0,
 ) -> ChatUpdates:
     """Messages for this chat session after ``after``; those up to ``after`` are acknowledged and deleted."""
     data = [ChatUpdate(**message) for message in webchat.fetch(session=session, chat_key=session_id, after=after)]

@@ -11,7 +11,6 @@ with retries; what a crash left in the outbox is sent when the channel starts ag
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from typing import Annotated
@@ -19,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from hubdesk.api import json_limits
 from hubdesk.bot.whatsapp import active_channel, outbox_done, outbox_put, texts
 from hubdesk.bot.whatsapp.channel import accept, answer, release
 from hubdesk.bot.whatsapp.webhook import (
@@ -40,7 +40,7 @@ def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-@router.get("", response_class=PlainTextResponse)
+@router.get("", response_class=PlainTextResponse, responses={403: {"description": "Wrong verify token"}})
 def verify(
     mode: Annotated[str | None, Query(alias="hub.mode")] = None,
     token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
@@ -86,7 +86,15 @@ async def _failures(failures: tuple[FailedStatus, ...]) -> None:
             await channel.failed(failure)
 
 
-@router.post("")
+RECEIVE_ERRORS = {
+    400: {"description": "Not a WhatsApp notification"},
+    403: {"description": "Missing or invalid X-Hub-Signature-256"},
+    413: {"description": "Larger than a WhatsApp notification can be"},
+    503: {"description": "Not configured here, or the message could not be stored now: Meta delivers it again"},
+}
+
+
+@router.post("", responses=RECEIVE_ERRORS)
 async def receive(request: Request, background: BackgroundTasks) -> JSONResponse:
     """One signed delivery from Meta: messages are answered, statuses acknowledged."""
     secret = get_settings().WHATSAPP_APP_SECRET
@@ -103,7 +111,7 @@ async def receive(request: Request, background: BackgroundTasks) -> JSONResponse
         # Signed by Meta but we could not answer (no token or phone number id): let Meta deliver it later.
         return _error(503, "WhatsApp is not fully configured on this server (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID)")
     try:
-        notification = parse_notification(json.loads(body))
+        notification = parse_notification(json_limits.loads(body))
     except (ValueError, PayloadError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return _error(400, f"not a WhatsApp notification: {exc}")
     answered = 0

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from hubdesk.announcements import service
+from hubdesk.api.schemas.cases import VISIBLE
+from hubdesk.knowledge_base.schema import CATEGORY_IDS
 from hubdesk.models import Announcement
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # hub and article ids
+Topic = Literal[CATEGORY_IDS]  # type: ignore[valid-type]
+Text = Annotated[str, Field(min_length=1, max_length=service.MAX_TEXT, pattern=VISIBLE)]
 
 
 class AnnouncementCreate(BaseModel):
-    hub: str = Field(max_length=64, description="the hub whose subscribers hear it")
-    topics: list[str] = Field(default_factory=list, max_length=14,
-                              description="category ids; empty = every subscriber of the hub")
-    text: dict[str, str] = Field(description='{"uk": ..., "nl": ..., "en": ...}; at least one; a visitor whose '
-                                             "language is missing gets the hub's language")
-    article: str | None = Field(None, max_length=96, description="a knowledge-base article id, one tap away")
-    send_at: datetime | None = Field(None, description="schedule it (with a time zone); without it, a draft "
-                                                       "until POST /api/v1/announcements/{id}/send")
+    """What a coordinator writes. The schema says all it can (an unknown hub or article is a 404 after it)."""
+
+    hub: str = Field(max_length=64, pattern=SLUG, description="the hub whose subscribers hear it")
+    topics: list[Topic] = Field(default_factory=list, max_length=14,
+                                description="category ids; empty = every subscriber of the hub")
+    text: dict[Literal["uk", "nl", "en"], Text] = Field(
+        min_length=1, description='{"uk": ..., "nl": ..., "en": ...}; at least one; a visitor whose '
+                                  "language is missing gets the hub's language")
+    article: str | None = Field(None, max_length=96, pattern=SLUG,
+                                description="a knowledge-base article id, one tap away")
+    send_at: AwareDatetime | None = Field(None, description="schedule it (with a time zone); without it, a draft "
+                                                            "until POST /api/v1/announcements/{id}/send")
 
 
 class Counts(BaseModel):

@@ -9,6 +9,10 @@ from pydantic import BaseModel, Field, field_validator
 from hubdesk.cases import MAX_TEXT
 from hubdesk.models import Case, CaseMessage, CaseStatus
 
+# At least one character that is neither white space nor a control character (hubdesk.sanitize turns those
+# into spaces and the ends are trimmed): the schema itself says that a blank text is refused.
+VISIBLE = r"[^\s\x00-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
 
 class CaseMessagePublic(BaseModel):
     id: int
@@ -83,7 +87,8 @@ class CaseDetailPublic(CasePublic):
 
 
 class ReplyCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="sent to the visitor in these words")
+    text: str = Field(min_length=1, max_length=MAX_TEXT, pattern=VISIBLE,
+                      description="sent to the visitor in these words")
 
     @field_validator("text")
     @classmethod

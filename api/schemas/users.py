@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from hubdesk.api.schemas.cases import VISIBLE
 from hubdesk.models import Role, User
 
 
@@ -38,9 +39,9 @@ class UsersPublic(BaseModel):
 
 
 class UserCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, pattern=VISIBLE)
     role: Role
-    hub_id: str | None = Field(default=None, max_length=64)
+    hub_id: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class UserCreated(UserPublic):

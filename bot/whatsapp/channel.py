@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from hubdesk import conversation, dialog, throttle
+from hubdesk import conversation, dialog, markers, throttle
 from hubdesk.bot.whatsapp import texts
 from hubdesk.bot.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
 from hubdesk.bot.whatsapp.render import render_reply, template_message
@@ -46,9 +46,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window: free-form messages only within it
 KEY_LIMIT = 128  # ProcessedUpdate.key
-# Markers kept in ProcessedUpdate ("done once"); keyed by a hash so the table holds no phone number.
-ASKED_LANGUAGE = "wa-language"
-TEMPLATE_SENT = "wa-template"
+# Markers kept in ProcessedUpdate ("done once"); keyed by a keyed hash so the table holds no phone number
+# (hubdesk.markers: "forget me" and the daily purge remove them).
+ASKED_LANGUAGE = markers.WA_LANGUAGE
+TEMPLATE_SENT = markers.WA_TEMPLATE
 FAILED_ONCE = "wa-failed"
 LANGUAGE_WORDS = frozenset({"language", "lang", "мова", "мову", "язык", "taal", "taal kiezen"})
 FORGET_WORDS = frozenset({"forget me", "/forget", "забудь мене", "забудь меня", "vergeet mij", "vergeet me"})
@@ -66,7 +67,7 @@ def window_open(last_inbound: datetime | None, now: datetime | None = None) -> b
 
 
 def _hashed(wa_id: str) -> str:
-    return hashlib.sha256(f"whatsapp:{wa_id}".encode()).hexdigest()
+    return markers.chat_hash(CHANNEL, wa_id)
 
 
 def _key(key: str) -> str:

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hubdesk.sanitize import clean_text
+
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_TEXT = 4096  # what WhatsApp lets a person type in one message
 
@@ -81,6 +83,10 @@ def _message(raw: dict[str, Any]) -> InboundMessage:
     message_id, wa_id, kind = raw.get("id"), raw.get("from"), raw.get("type")
     if not (isinstance(message_id, str) and message_id and isinstance(wa_id, str) and wa_id):
         raise PayloadError("a message needs a string 'id' and 'from'")
+    if clean_text(message_id) != message_id or clean_text(wa_id) != wa_id or len(wa_id) > 128:
+        raise PayloadError("a message's 'id' and 'from' are printable, 'from' short")  # they become database keys
+    if kind is not None and not isinstance(kind, str):  # a list or an object: not a type Meta sends
+        raise PayloadError("a message's 'type' must be a string")
     if kind == "text":
         body = _dict(raw.get("text"), "message.text").get("body")
         if not isinstance(body, str):
@@ -89,6 +95,8 @@ def _message(raw: dict[str, Any]) -> InboundMessage:
     if kind == "interactive":
         interactive = _dict(raw.get("interactive"), "message.interactive")
         reply_type = interactive.get("type")
+        if reply_type is not None and not isinstance(reply_type, str):
+            raise PayloadError("interactive.type must be a string")
         if reply_type in ("button_reply", "list_reply"):
             reply_id = _dict(interactive.get(reply_type), f"interactive.{reply_type}").get("id")
             if isinstance(reply_id, str) and reply_id:
