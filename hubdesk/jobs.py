@@ -28,6 +28,7 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
     visitor rows go after ``visitors.VISITOR_RETENTION_DAYS`` of silence.
     """
     from hubdesk import cases, visitors, webchat
+    from hubdesk.announcements import delivery
     from hubdesk.db import session_scope
     from hubdesk.users import SESSION_MAX_AGE, prune_ended_sessions
 
@@ -36,6 +37,7 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
         forgotten = visitors.purge_inactive_visitors(session=session, now=now)
         prune_ended_sessions(session=session, max_age=timedelta(seconds=SESSION_MAX_AGE), now=now)
         webchat.prune_cases(session=session, now=now)
+        delivery.unlink_old(session=session, now=now)  # who received an announcement, after a week
     return purged, forgotten
 
 
