@@ -28,6 +28,7 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
     visitor rows go after ``visitors.VISITOR_RETENTION_DAYS`` of silence.
     """
     from hubdesk import cases, markers, throttle, visitors, webchat
+    from hubdesk.announcements import delivery
     from hubdesk.db import checkpoint, session_scope
     from hubdesk.users import SESSION_MAX_AGE, prune_ended_sessions
 
@@ -39,6 +40,7 @@ def purge_once(*, now: datetime | None = None, retention_days: int | None = None
         markers.prune(session=session)  # every channel's per-chat markers go with their visitor
         # WhatsApp's delivery ids (Telegram prunes its own while it runs).
         throttle.prune(session=session, sources=("whatsapp", "wa-failed"), now=now)
+        delivery.unlink_old(session=session, now=now)  # who received an announcement, after a week
         checkpoint(session)  # SQLite: purged text leaves the WAL now, not at some later checkpoint
     return purged, forgotten
 

@@ -184,6 +184,20 @@ async def test_unsubscribing_during_a_send_stops_it_and_counts(session: Session)
     assert session.exec(select(Subscription)).all() == []
 
 
+async def test_a_week_after_it_went_out_no_row_says_who_received_it(session: Session) -> None:
+    subscribe(session, "a")
+    announcement = started(session)
+    sender = AnnouncementSender(registry=registry(Recorder()), worker="w")
+    assert await sender.run_once()
+    sender.close()
+    assert delivery.unlink_old(session=session) == 0
+    assert delivery.unlink_old(session=session, now=utcnow() + timedelta(days=8)) == 1
+    session.expire_all()
+    row = session.exec(select(Delivery)).one()
+    assert (row.visitor_id, row.state) == (None, "sent")
+    assert service.counts(session=session, announcement_id=announcement.id).sent == 1
+
+
 def test_inactive_visitors_take_their_subscription_with_them(session: Session) -> None:
     subscribe(session, "old")
     later = utcnow() + timedelta(days=visitors.VISITOR_RETENTION_DAYS + 1)

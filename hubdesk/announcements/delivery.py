@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hubdesk.announcements.subscriptions import language_of, wants
 from hubdesk.db import insert_for, session_scope
@@ -212,3 +212,18 @@ def load(*, announcement_id: int) -> Announcement | None:
         if announcement is not None:
             session.expunge(announcement)
         return announcement
+
+
+def unlink_old(*, session: Session, now: datetime | None = None) -> int:
+    """A week after a delivery ended, forget whom it was for (only the anonymous state stays); commits.
+
+    The week is what ``unsubscribed_after`` looks back on; after it, no row says who received what.
+    """
+    from hubdesk.announcements.subscriptions import UNSUBSCRIBE_COUNTS_FOR
+
+    cutoff = (now or utcnow()) - UNSUBSCRIBE_COUNTS_FOR
+    result = session.exec(update(Delivery).where(  # type: ignore[call-overload]
+        col(Delivery.visitor_id).is_not(None), col(Delivery.done_at) < cutoff,
+    ).values(visitor_id=None))
+    session.commit()
+    return int(result.rowcount or 0)

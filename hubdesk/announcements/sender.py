@@ -86,7 +86,9 @@ class AnnouncementSender:
         return await asyncio.get_running_loop().run_in_executor(self._executor, partial(function, **kwargs))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the threads, waiting for the one unit of work that may be running (milliseconds): a thread
+        left holding a connection after the app stopped would outlive the engine's pool."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     async def run(self) -> None:
         """Look for due announcements every few seconds and send them, until cancelled."""
