@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import CHANNEL_ENV
+from tests.utils.live import app_env, hubdesk_run
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-START_TIMEOUT_S = 90  # the first start loads the encoder; on two busy cores that takes a while
 
 
 def chromium_path() -> str | None:
@@ -50,12 +44,6 @@ def skip_reason() -> str | None:
     if chromium_path() is None:
         return "no Chromium at /usr/bin/chromium (apt-get install -y chromium); browser tests skipped"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -102,40 +90,7 @@ def screenshot(page: Any, name: str) -> None:
 
 def start_app(tmp_path: Path) -> Iterator[LiveApp]:
     """Start the real app (migrations included), wait until it answers, stop it afterwards."""
-    port = free_port()
     database_url = f"sqlite:///{tmp_path / 'hubdesk.db'}"
-    env = {k: v for k, v in os.environ.items() if k not in CHANNEL_ENV and not k.startswith("HUBDESK_")}
-    env.update(
-        ENVIRONMENT="test",
-        HUBDESK_DATABASE_URL=database_url,
-        HUBDESK_SECRET_KEY="browser-test-secret-" + uuid.uuid4().hex,
-        HUBDESK_LOG_LEVEL="WARNING",
-    )
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hubdesk.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    app = LiveApp(url=f"http://127.0.0.1:{port}", database_url=database_url, env=env)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail("hubdesk run exited: " + log_path.read_text(errors="replace")[-2000:])
-            try:
-                if app.get("/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("hubdesk run did not answer /healthz in time")
-            time.sleep(0.2)
-        yield app
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    env = app_env(tmp_path, database_url, HUBDESK_SECRET_KEY="browser-test-secret-" + uuid.uuid4().hex)
+    with hubdesk_run(env, tmp_path / "server.log") as url:
+        yield LiveApp(url=url, database_url=database_url, env=env)

@@ -12,20 +12,16 @@ Reproduce a failure with the command the assertion prints (``st replay <id>`` ag
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.browser_harness import free_port
-from tests.conftest import CHANNEL_ENV
+from tests.utils.live import app_env, free_port, hubdesk_run
 
 pytestmark = pytest.mark.api_fuzz
 
@@ -44,17 +40,10 @@ def _st() -> str:
 @pytest.fixture
 def live_app(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``hubdesk run`` on this test's database, WhatsApp configured against a Graph API that is not there."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in CHANNEL_ENV and not k.startswith("HUBDESK_")}
-    env.update(
-        ENVIRONMENT="test",
-        HUBDESK_DATABASE_URL=database_url,
+    env = app_env(
+        tmp_path, database_url,
         HUBDESK_SECRET_KEY="schema-test-secret-" + uuid.uuid4().hex,
-        HUBDESK_JOURNAL_PATH=str(tmp_path / "journal.sqlite3"),
-        HUBDESK_INBOX_DIR=str(tmp_path / "inbox"),
-        HUBDESK_DATA_DIR=str(tmp_path / "data"),
         HUBDESK_ENCODER="none",  # the document, not the understanding, is under test; starts in seconds
-        HUBDESK_LOG_LEVEL="WARNING",
         WHATSAPP_TOKEN="test-token",
         WHATSAPP_PHONE_NUMBER_ID="1234567890",
         WHATSAPP_APP_SECRET="test-app-secret-" + uuid.uuid4().hex,
@@ -62,33 +51,8 @@ def live_app(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str,
         WHATSAPP_API_BASE_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: sends fail, on loopback
     )
     log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hubdesk.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail("hubdesk run exited: " + log_path.read_text(errors="replace")[-2000:])
-            try:
-                if httpx.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("hubdesk run did not answer /healthz in time")
-            time.sleep(0.2)
+    with hubdesk_run(env, log_path) as url:
         yield url, env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
     log_text = log_path.read_text(errors="replace")
     assert "Traceback" not in log_text, "the app logged an exception:\n" + log_text[-4000:]
 

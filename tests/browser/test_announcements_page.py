@@ -4,11 +4,7 @@ Telegram visitor gets it in Ukrainian, a visitor who did not subscribe gets noth
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import fake_telegram as tg
-from tests.browser_harness import CHANNEL_ENV, DESKTOP, START_TIMEOUT_S, LiveApp, free_port, screenshot
+from tests.browser_harness import DESKTOP, LiveApp, screenshot
 from tests.telegram_harness import SECRET
+from tests.utils.live import app_env, hubdesk_run
 
 SUBSCRIBED, NOT_SUBSCRIBED = 4_400_001, 4_400_002
 
@@ -26,30 +23,17 @@ SUBSCRIBED, NOT_SUBSCRIBED = 4_400_001, 4_400_002
 @pytest.fixture
 def telegram_app(tmp_path: Path) -> Iterator[tuple[LiveApp, tg.FakeBotApi]]:
     with tg.running() as fake:
-        port = free_port()
         database_url = f"sqlite:///{tmp_path / 'hubdesk.db'}"
-        env = {k: v for k, v in os.environ.items() if k not in CHANNEL_ENV and not k.startswith("HUBDESK_")}
-        env.update(ENVIRONMENT="test", HUBDESK_DATABASE_URL=database_url, HUBDESK_LOG_LEVEL="WARNING",
-                   HUBDESK_SECRET_KEY="browser-test-secret-" + uuid.uuid4().hex,
-                   HUBDESK_INBOX_DIR=str(tmp_path / "inbox"), HUBDESK_JOURNAL_PATH=str(tmp_path / "journal.sqlite3"),
-                   HUBDESK_ANNOUNCEMENT_POLL_SECONDS="0.2", TELEGRAM_BOT_TOKEN=fake.token,
-                   TELEGRAM_API_BASE_URL=fake.url, TELEGRAM_WEBHOOK_URL="https://hub.example.org/telegram/webhook",
-                   TELEGRAM_WEBHOOK_SECRET=SECRET)
-        log_path = tmp_path / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "hubdesk.cli", "run", "--host", "127.0.0.1",
-                                        "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-        app = LiveApp(url=f"http://127.0.0.1:{port}", database_url=database_url, env=env)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
+        env = app_env(tmp_path, database_url, HUBDESK_ANNOUNCEMENT_POLL_SECONDS="0.2",
+                      TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.url,
+                      TELEGRAM_WEBHOOK_URL="https://hub.example.org/telegram/webhook", TELEGRAM_WEBHOOK_SECRET=SECRET)
+        with hubdesk_run(env, tmp_path / "server.log") as url:
+            deadline = time.monotonic() + 30
             while not fake.webhook_url:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("hubdesk run did not start: " + log_path.read_text(errors="replace")[-2000:])
+                if time.monotonic() > deadline:
+                    pytest.fail("hubdesk run did not set its Telegram webhook")
                 time.sleep(0.2)
-            yield app, fake
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+            yield LiveApp(url=url, database_url=database_url, env=env), fake
 
 
 def say(app: LiveApp, fake: tg.FakeBotApi, chat_id: int, text: str) -> list[dict]:
