@@ -21,6 +21,7 @@ RUN pip install "/app[postgres]" \
     && mkdir -p /data && chown hubdesk:hubdesk /data
 
 USER hubdesk
+WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000
 

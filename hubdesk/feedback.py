@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from hubdesk.keys import keyed_hash
 from hubdesk.models import Event
 
-PREFIX = "f:"  # bot.messages.ButtonAction.FEEDBACK
+PREFIX = "f:"  # hubdesk.messages.ButtonAction.FEEDBACK
 FEEDBACK_DAYS = 7  # feedback on an answer older than this is ignored (a stale button)
 PROOF_LENGTH = 16  # hex characters: 64 bits, and Telegram's callback_data stays far below its 64 bytes
 MAX_EVENT_ID = 2**31 - 1  # events.id is a 32-bit integer on PostgreSQL

@@ -5,7 +5,7 @@ enumerating them recovered every number in seconds. So each such hash is an HMAC
 
 - ``HUBDESK_HASH_KEY`` when it is set (required when several hosts share one database: they must agree);
 - otherwise a random key generated once and kept in ``HUBDESK_DATA_DIR/hash.key`` (mode 0600, next to the
-  journal and the inbox, never in the repository: ``var/`` is ignored by git).
+  journal and the inbox, in the data directory, never in the checkout).
 
 Losing the key costs little: the hashes stop matching, so WhatsApp visitors are asked their language once
 more, feedback buttons already sent are ignored and rate-limit windows start afresh.

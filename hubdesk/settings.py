@@ -21,7 +21,9 @@ def shipped(name: str, source_folder: str) -> Path:
     """A folder of data that ships with the code: ``hubdesk/<name>`` in an installed wheel (setup.py puts
     it there), the checkout's top-level ``<source_folder>`` in a source tree or an editable install."""
     installed = PACKAGE / name
-    return installed if installed.is_dir() else PACKAGE.parent / source_folder
+    if installed.is_dir() or not (PACKAGE.parent / "pyproject.toml").is_file():
+        return installed  # an install without it is broken: fail on this path, not on a stranger's folder
+    return PACKAGE.parent / source_folder
 
 
 def platform_data_dir() -> Path:
@@ -144,7 +146,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _state_in_the_data_dir(self) -> Settings:
-        """Fill in the paths of state that were not set one by one, all under HUBDESK_DATA_DIR."""
+        """Fill in the paths of state that were not set one by one, all under HUBDESK_DATA_DIR (made absolute,
+        ``~`` expanded: a ``.env`` file has no shell to do it, and state must not move with the working folder)."""
+        if str(self.HUBDESK_DATA_DIR) in ("", "."):
+            self.HUBDESK_DATA_DIR = platform_data_dir()
+        self.HUBDESK_DATA_DIR = self.HUBDESK_DATA_DIR.expanduser().resolve()
         if not self.HUBDESK_DATABASE_URL:
             self.HUBDESK_DATABASE_URL = f"sqlite:///{self.HUBDESK_DATA_DIR / 'hubdesk.db'}"
         if self.HUBDESK_JOURNAL_PATH is None:

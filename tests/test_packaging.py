@@ -70,13 +70,29 @@ def test_the_wheel_holds_catalogs_migrations_and_content_under_one_name(wheel: P
         assert f"hubdesk/locales/{lang}/LC_MESSAGES/hubdesk.mo" in names
     assert {"hubdesk/migrations/env.py", "hubdesk/migrations/script.py.mako",
             "hubdesk/knowledge_base/model/understanding.npz", "hubdesk/knowledge_base/categories.yaml",
-            "hubdesk/api/static/chat.html"} <= names
+            *(f"hubdesk/api/static/{p.name}" for p in (REPO / "api" / "static").iterdir() if p.is_file()),
+            *(f"hubdesk/knowledge_base/{p.relative_to(REPO / 'knowledge_base').as_posix()}"
+              for p in (REPO / "knowledge_base" / "corpus").rglob("*.jsonl"))} <= names
     articles = [n for n in names if n.startswith("hubdesk/knowledge_base/articles/") and n.endswith(".yaml")]
     assert len(articles) == len(list((REPO / "knowledge_base" / "articles").glob("*.yaml")))
     # every module of every folder made it (a new subpackage cannot be forgotten by setup.py)
     for target, folder in FOLDERS.items():
         for path in (REPO / folder).rglob("*.py"):
             assert f"{target}/{path.relative_to(REPO / folder).as_posix()}" in names, path
+
+
+def test_the_installed_package_alone_is_imported(installed: dict[str, Path]) -> None:
+    """This environment's editable install of the checkout must not fill in what the wheel lacks."""
+    code = ("import importlib, pkgutil, hubdesk, sys\n"
+            "for m in pkgutil.walk_packages(hubdesk.__path__, 'hubdesk.'):\n"
+            "    if not m.name.startswith('hubdesk.migrations') and not m.name.endswith('__main__'):\n"
+            "        importlib.import_module(m.name)\n"
+            "print('\\n'.join(sorted({getattr(v, '__file__', None) or '' for k, v in sys.modules.items()"
+            " if k.startswith('hubdesk')})))")
+    files = subprocess.run([sys.executable, "-c", code], env=_env(installed), cwd=installed["work"],
+                           capture_output=True, text=True, timeout=180, check=True).stdout.split()
+    assert len(files) > 60
+    assert all(Path(f).is_relative_to(installed["site"]) for f in files), [f for f in files if "site" not in f][:5]
 
 
 def test_ask_users_and_stats_work_from_an_empty_folder(installed: dict[str, Path]) -> None:

@@ -1,1 +1,1 @@
-"""One router module per concept; ``api.main`` includes them all."""
+"""One router module per concept; ``hubdesk.api.main`` includes them all."""

@@ -47,7 +47,7 @@ def hubdesk_run(env: dict[str, str], log_path: Path) -> Iterator[str]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "hubdesk.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=log_path.parent,  # not the checkout: no .env
         )
     url = f"http://127.0.0.1:{port}"
     try:
