@@ -26,6 +26,14 @@ def shipped(name: str, source_folder: str) -> Path:
     return PACKAGE.parent / source_folder
 
 
+def in_installed_package(path: Path) -> bool:
+    """Whether ``path`` is inside an installed (not editable) copy of HubDesk, which the next
+    ``pip install --upgrade`` replaces: commands that write the knowledge base refuse to write there."""
+    if (PACKAGE.parent / "pyproject.toml").is_file():
+        return False  # a checkout or an editable install: the files are the project's own
+    return Path(path).expanduser().resolve().is_relative_to(PACKAGE)
+
+
 def platform_data_dir() -> Path:
     """Where HubDesk keeps its state when HUBDESK_DATA_DIR is not set: never inside site-packages."""
     home = Path.home()

@@ -57,9 +57,10 @@ def _env(installed: dict[str, Path]) -> dict[str, str]:
     return env
 
 
-def _hubdesk(installed: dict[str, Path], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hubdesk.cli", *args], env=_env(installed), cwd=installed["work"],
-                          input=stdin, capture_output=True, text=True, timeout=180)
+def _hubdesk(installed: dict[str, Path], *args: str, stdin: str | None = None,
+             **extra_env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hubdesk.cli", *args], env=_env(installed) | extra_env,
+                          cwd=installed["work"], input=stdin, capture_output=True, text=True, timeout=180)
 
 
 def test_the_wheel_holds_catalogs_migrations_and_content_under_one_name(wheel: Path) -> None:
@@ -112,6 +113,26 @@ def test_ask_users_and_stats_work_from_an_empty_folder(installed: dict[str, Path
     data = installed["home"] / ".local" / "share" / "hubdesk"
     assert (data / "hubdesk.db").is_file()  # the platform data directory, never site-packages or the cwd
     assert not list(site.rglob("*.db")) and not list(installed["work"].iterdir())
+
+
+def test_writing_the_knowledge_base_refuses_the_installed_copy(installed: dict[str, Path]) -> None:
+    """An import or a model build into site-packages would be lost at the next upgrade: refused, with the way
+    out; the same import into a copy of the hub's own (HUBDESK_KB_DIR) goes through."""
+    shipped = installed["site"] / "hubdesk" / "knowledge_base"
+    before = sorted(p.relative_to(shipped) for p in shipped.rglob("*"))
+    bundle = installed["home"] / "bundle.yaml"
+    exported = _hubdesk(installed, "export", "--out", str(bundle))
+    assert exported.returncode == 0, exported.stderr
+    for args in (["import", str(bundle), "--force"], ["model", "build"]):
+        refused = _hubdesk(installed, *args)
+        assert refused.returncode == 1, (args, refused.stdout, refused.stderr)
+        assert "inside the installed package" in refused.stderr and "HUBDESK_KB_DIR" in refused.stderr
+    assert sorted(p.relative_to(shipped) for p in shipped.rglob("*")) == before
+    own = installed["home"] / "own-kb"
+    shutil.copytree(shipped, own)
+    imported = _hubdesk(installed, "import", str(bundle), "--force", HUBDESK_KB_DIR=str(own))
+    assert imported.returncode == 0, imported.stderr
+    assert f"imported into {own}" in imported.stdout
 
 
 def test_run_is_ready(installed: dict[str, Path]) -> None:

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from hubdesk.cli.writes import refuse_installed_kb
 from hubdesk.settings import get_settings
 
 
@@ -18,6 +19,8 @@ def cmd_model_build(args: argparse.Namespace) -> int:
     from hubdesk.engine.training import build_model
 
     settings = get_settings()
+    if not args.out and refuse_installed_kb("model build", settings.HUBDESK_KB_DIR):
+        return 1
     try:
         # One OpenMP thread per encode: the vector cache runs one encode per core side by side.
         encoder = load_encoder(settings.HUBDESK_ENCODER, settings.HUBDESK_ENCODER_PATH, threads=1)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hubdesk.cli.writes import refuse_installed_kb
 from hubdesk.kb_bundle import BundleError, export_bundle, import_bundle
 from hubdesk.settings import get_settings
 
@@ -33,6 +34,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a bundle against this knowledge base, then add or (with --force) replace its files."""
     directory = get_settings().HUBDESK_KB_DIR
+    if refuse_installed_kb("import", directory):
+        return 1
     try:
         plan = import_bundle(Path(args.file), directory, force=args.force, include_hubs=args.include_hubs)
     except BundleError as exc:
