@@ -135,14 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=1, help="processes (webhook mode only); default 1")
     run.set_defaults(func=cmd_run)
 
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    for name in COMMAND_MODULES:  # all ship with the package: a missing one is a broken install, said loudly
+        importlib.import_module(name).register(sub)
     return parser
 
 
