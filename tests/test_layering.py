@@ -36,14 +36,19 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, module: str = "") -> set[str]:
+    """Every module ``path`` imports, absolute names; relative imports are resolved against ``module``."""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            if node.module:
+                names.add(source)
+            names.update(f"{source}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -57,13 +62,13 @@ MODULES = modules()
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_imports_a_layer_above_its_own(module: str) -> None:
-    upward = upward_imports(module, imports_of(MODULES[module]))
+    upward = upward_imports(module, imports_of(MODULES[module], module))
     assert not upward, f"{module} ({layer_of(module)}) imports from a layer above: {upward}"
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_nothing_imports_the_folders_by_their_bare_names(module: str) -> None:
-    bare = sorted(name for name in imports_of(MODULES[module]) if name.split(".")[0] in GENERIC)
+    bare = sorted(name for name in imports_of(MODULES[module], module) if name.split(".")[0] in GENERIC)
     assert not bare, f"{module} imports {bare}; use hubdesk.bot / hubdesk.api / hubdesk.knowledge_base"
 
 
@@ -76,4 +81,9 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
         "hubdesk.api.main", "hubdesk.bot.telegram", "hubdesk.bot.telegram.send"]
     assert upward_imports("hubdesk.api.routes.chat", imported) == []
     assert upward_imports("hubdesk.bot.whatsapp.channel", imported) == ["hubdesk.api.main"]
+    relative = tmp_path / "relative.py"
+    relative.write_text("from ..bot.telegram import send\nfrom . import dialog\n")
+    assert upward_imports("hubdesk.engine.relative", imports_of(relative, "hubdesk.engine.relative")) == [
+        "hubdesk.bot.telegram", "hubdesk.bot.telegram.send"]
+    assert "hubdesk.engine.dialog" in imports_of(relative, "hubdesk.engine.relative")
     assert len(MODULES) > 60 and "hubdesk.dialog" in MODULES and "hubdesk.bot.telegram.handlers" in MODULES
