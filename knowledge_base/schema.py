@@ -122,6 +122,9 @@ class Article(Strict):
     rule_date: dt.date | None = None
     related: list[str] = Field(default_factory=list)
     volunteer_hint: Localized | None = None
+    # The article's own phrasings may be a crisis ("ne khochu zhyty" is how people ask for 113, and it is
+    # a crisis): the safety heads must not learn them as "no crisis". They still train the topic heads.
+    speaks_of_danger: bool = False
 
     @field_validator("id")
     @classmethod

@@ -139,3 +139,47 @@ def test_model_info_says_whether_the_model_is_current(capsys):
     assert main(["model", "info"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["current"] is True and "crisis_fused" in info["metrics"]
+
+
+def test_an_article_that_speaks_of_danger_is_not_taught_as_safe(tmp_path: Path):
+    """The 113 article is asked for with "ne khochu zhyty": its phrasings and visitor messages train the
+    topic heads, but the safety heads must not learn them as "no crisis"."""
+    from hubdesk.engine.training import Builder, base_samples
+
+    kb = small_kb(tmp_path)
+    shutil.copy(DEFAULT_DIR / "articles" / "mental-health-dark-thoughts-113.yaml", kb / "articles")
+    shutil.copy(DEFAULT_DIR / "corpus" / "visitor" / "mental-health-dark-thoughts-113.jsonl", kb / "corpus" / "visitor")
+    builder = Builder(kb, CountingEncoder(), tmp_path / "cache")
+    base = base_samples(builder.kb)
+    safe = {s.text for s in builder._safe_messages(base)}
+    danger = builder.kb.articles["mental-health-dark-thoughts-113"]
+    assert danger.speaks_of_danger
+    phrasings = {text for _lang, text in danger.questions.all()}
+    assert "ne khochu zhyty" in phrasings
+    assert not phrasings & safe
+    assert not {m.text for m in builder.corpus.visitor[danger.id]} & safe
+    # every other article's phrasings and messages still count as safe, and so do off-topic lines
+    leefgeld = builder.kb.articles["money-leefgeld-amounts"]
+    assert {text for _lang, text in leefgeld.questions.all()} <= safe
+    assert {m.text for m in builder.corpus.visitor[leefgeld.id]} <= safe
+    assert {m.text for m in builder.corpus.offtopic} <= safe
+
+
+def test_a_model_from_another_recipe_is_not_read_and_hubdesk_degrades(tmp_path: Path):
+    """Heads trained on other features than this code computes would fail on the first message: such a
+    model file is refused at load, loudly, and HubDesk answers in degraded mode instead."""
+    import dataclasses
+
+    from hubdesk.engine.answerer import load_answerer
+    from hubdesk.engine.model import RECIPE_VERSION
+
+    model = UnderstandingModel.load(model_path())
+    older = dataclasses.replace(model, manifest=dataclasses.replace(model.manifest, recipe=RECIPE_VERSION - 1))
+    kb = tmp_path / "kb"
+    shutil.copytree(DEFAULT_DIR, kb, ignore=shutil.ignore_patterns("__pycache__", "*.py", "model"))
+    older.save(model_path(kb))
+    with pytest.raises(ValueError, match="recipe"):
+        UnderstandingModel.load(model_path(kb))
+    answerer = load_answerer(kb)
+    assert answerer.degraded and answerer.status["model"].startswith("missing")
+    assert answerer.analyse("I want to kill myself tonight").safety.crisis

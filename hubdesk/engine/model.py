@@ -29,7 +29,7 @@ from hubdesk.knowledge_base.loader import DEFAULT_DIR, article_files
 log = logging.getLogger(__name__)
 
 # Bump when the features or the training recipe change: an old file then counts as stale.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 MODEL_FILE = "understanding.npz"
 
 
@@ -50,7 +50,7 @@ def data_fingerprint(kb_dir: Path | None = None) -> str:
         if not isinstance(data, dict):
             digest.update(raw)
             continue
-        used = {k: data.get(k) for k in ("id", "category", "title", "questions", "keywords")}
+        used = {k: data.get(k) for k in ("id", "category", "title", "questions", "keywords", "speaks_of_danger")}
         digest.update(json.dumps(used, sort_keys=True, ensure_ascii=False, default=str).encode())
     for path in [directory / "lexicon.yaml", *corpus_files(directory)]:
         if path.exists():
@@ -96,6 +96,9 @@ class UnderstandingModel:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         manifest = Manifest(**json.loads(str(arrays["manifest"])))
+        if manifest.recipe != RECIPE_VERSION:  # its heads take other features than this code computes
+            raise ValueError(f"{path.name} was built by recipe {manifest.recipe}, this code reads recipe "
+                             f"{RECIPE_VERSION}: run `hubdesk model build`")
         cyrillic = {
             lang: dict(zip(arrays[f"translit_{lang}_keys"].tolist(), arrays[f"translit_{lang}_words"].tolist(),
                            strict=True))

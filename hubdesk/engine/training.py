@@ -24,7 +24,7 @@ from hubdesk.engine.lexicon import load_lexicon
 from hubdesk.engine.matcher import Matcher
 from hubdesk.engine.model import Manifest, UnderstandingModel, data_fingerprint
 from hubdesk.engine.reader import Reader, Reading
-from hubdesk.engine.safety import SAFETY_CLASSES, TIERS, SafetyModel, Stacker, phrase_kind, stack_features
+from hubdesk.engine.safety import SAFETY_CLASSES, TIERS, Phrases, SafetyModel, Stacker, stack_features
 from hubdesk.engine.sparse import Vectorizer, fit_sparse_softmax
 from hubdesk.engine.text import CYRILLIC
 from hubdesk.engine.topics import INTENT_CLASSES, NON_ARTICLE_CLASSES, Thresholds, TopicModel, candidate_table
@@ -124,13 +124,25 @@ class Builder:
 
     # -- safety ------------------------------------------------------------------------------------------
 
+    def _safe_messages(self, base: list[Sample]) -> list[Sample]:
+        """The messages the safety heads learn as "no crisis": every phrasing and visitor message of an
+        article, off-topic and small talk, except those of articles that speak of danger themselves (the
+        phrasings of the 113 article include "I see no reason to go on living", which is a crisis)."""
+        danger = {a.id for a in self.kb.articles.values() if a.speaks_of_danger}
+        visitor = [m for article_id, ms in self.corpus.visitor.items() if article_id not in danger for m in ms]
+        texts = [(s.text, s.lang) for s in base if s.label not in danger] + [
+            (m.text, m.lang) for m in (*visitor, *self.corpus.offtopic, *self.corpus.intents)]
+        return [Sample(text, lang, "none") for text, lang in texts]
+
     def _safety(self, topical: list[Sample]) -> SafetyModel:
         samples = [Sample(m.text, m.lang, m.label) for m in self.corpus.safety] + [
             Sample(s.text, s.lang, "none") for s in topical]
         readings, vectors = self._readings(samples)
         y = np.array([SAFETY_CLASSES.index(s.label) for s in samples])
         tier = np.array([TIERS.index("crisis" if s.label in CRISIS_LABELS else s.label) for s in samples])
-        phrase = np.array([phrase_kind(r.line) is not None for r in readings])
+        phrases = [Phrases.of(r.line) for r in readings]
+        statement = np.array([p.statement is not None for p in phrases])
+        word = np.array([p.word is not None for p in phrases])
         keys = [r.keys for r in readings]
         folds = np.array([fold_of(s.text) for s in samples])
         n_classes = len(SAFETY_CLASSES)
@@ -158,8 +170,9 @@ class Builder:
         stackers = {}
         for name, sem, lex in (("fused", oof_sem, oof_lex), ("lexical_only", None, oof_lex),
                                ("semantic_only", oof_sem, None)):
-            stackers[name] = self._stacker(name, stack_features(sem, lex, phrase), tier, phrase, hard)
-        p_concern = stackers["fused"].model.proba(stack_features(oof_sem, oof_lex, phrase))[:, 1]
+            decisive = statement | word if sem is None else statement  # blind, a danger word decides too
+            stackers[name] = self._stacker(name, stack_features(sem, lex, statement, word), tier, decisive, hard)
+        p_concern = stackers["fused"].model.proba(stack_features(oof_sem, oof_lex, statement, word))[:, 1]
         concern_at = self._concern_threshold(p_concern, tier == 1, tier != 2)
         self.say(f"safety out of fold: {self.metrics['crisis_fused']}")
         self.say("safety: final fit")
@@ -167,14 +180,14 @@ class Builder:
         return SafetyModel(semantic, vectorizer, lexical, stackers["fused"], stackers["lexical_only"],
                            stackers["semantic_only"], concern_at)
 
-    def _stacker(self, name: str, features: np.ndarray, tier: np.ndarray, phrase: np.ndarray,
+    def _stacker(self, name: str, features: np.ndarray, tier: np.ndarray, decisive: np.ndarray,
                  hard: np.ndarray) -> Stacker:
         """Fit the tier model on out-of-fold scores and read its crisis threshold off them."""
         model = fit_softmax(features, tier, len(TIERS), steps=500, sample_weight=balanced_weights(tier, len(TIERS)))
         score = model.proba(features)[:, 2]
         is_crisis = tier == 2
-        crisis_at = _threshold_for_recall(score[is_crisis & ~phrase], CRISIS_RECALL)
-        raised = phrase | (score >= crisis_at)
+        crisis_at = _threshold_for_recall(score[is_crisis & ~decisive], CRISIS_RECALL)
+        raised = decisive | (score >= crisis_at)
         self.metrics[f"crisis_{name}"] = {
             "threshold": round(crisis_at, 4),
             "recall": round(float(raised[is_crisis].mean()), 4),
@@ -315,9 +328,7 @@ class Builder:
         self.reader = train_reader(self.kb, self.corpus)
         base = base_samples(self.kb)
         self.say(f"encoding (cached in {self.cache.directory})")
-        safety = self._safety(base + [Sample(m.text, m.lang, "none") for ms in self.corpus.visitor.values()
-                                      for m in ms] + [Sample(m.text, m.lang, "none") for m in self.corpus.offtopic]
-                              + [Sample(m.text, m.lang, "none") for m in self.corpus.intents])
+        safety = self._safety(self._safe_messages(base))
         topics = self._topics(base)
         self.metrics["seconds"] = round(time.monotonic() - started, 1)
         self.metrics["articles"] = len(self.kb.articles)
