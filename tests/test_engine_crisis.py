@@ -2,7 +2,7 @@
 
 import pytest
 
-from hubdesk.engine.crisis import detect_crisis
+from hubdesk.engine.crisis import danger_word, detect_crisis, detect_crisis_blind
 from hubdesk.engine.patterns import skeleton_line
 from hubdesk.engine.text import clean, words
 
@@ -66,3 +66,29 @@ def test_detects_crisis(text, kind):
 )
 def test_no_crisis_on_ordinary_questions(text):
     assert crisis(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my daughter does a school project on suicide prevention", "suicide"),
+        ("у тата був інсульт три роки тому, зараз ходить сам", "medical"),
+        ("wat valt er onder huiselijk geweld?", "violence"),
+        ("stroopwafel overdose 😂 which brand is best", "medical"),
+    ],
+)
+def test_a_danger_word_alone_is_evidence_not_a_verdict(text, kind):
+    """Naming a danger is not being in it: beside the trained detectors the word only weighs in."""
+    line = skeleton_line(words(clean(text)))
+    assert detect_crisis(line) is None
+    assert danger_word(line) == kind
+    assert detect_crisis_blind(line) == kind  # without the detectors, recall is all there is
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["думаю про самогубство", "я думаю о суициде каждый день", "I have been thinking about suicide",
+     "ik denk aan zelfmoord", "I feel suicidal tonight", "суїцидальні думки не відпускають"],
+)
+def test_thinking_of_suicide_is_a_statement(text):
+    assert crisis(text) == "suicide"

@@ -9,11 +9,13 @@ Three detectors, each trained or written for what the others miss, then combined
   a farewell after giving things away, "his mouth hangs crooked and he talks strangely";
 - a linear model over hashed word and character n-grams of skeletons (``sparse``), which keeps the
   explicit word inside a long practical message and transliterated spellings the encoder blurs;
-- the hand-written phrases of ``crisis.PHRASES``, kept as a union: what they catch is always a crisis.
+- the hand-written statements of ``crisis.PHRASES``, kept as a union: what they catch is always a crisis.
 
-A small logistic model stacks the two trained scores into one probability per tier. Its thresholds were
-chosen by ``training`` on out-of-fold predictions for recall, not by hand. Without the encoder the lexical
-model and the phrases still screen every message, with their own (lower) threshold.
+A small logistic model stacks the two trained scores, and whether a danger word (``crisis.DANGER_WORDS``:
+"suicide", "stroke", "huiselijk geweld") is named, into one probability per tier. A danger word alone is
+evidence, not a verdict: "a school project on suicide prevention" is no crisis. Its thresholds were chosen
+by ``training`` on out-of-fold predictions for recall, not by hand. Without the encoder the lexical model,
+the statements and the danger words (then decisive) still screen every message, with their own threshold.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from hubdesk.engine.crisis import CrisisKind, detect_crisis
+from hubdesk.engine.crisis import CrisisKind, danger_word, detect_crisis
 from hubdesk.engine.heads import Ensemble, Softmax
 from hubdesk.engine.reader import Reading
 from hubdesk.engine.sparse import SparseSoftmax, Vectorizer
@@ -52,19 +54,33 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def stack_features(semantic: np.ndarray | None, lexical: np.ndarray | None, phrase: np.ndarray) -> np.ndarray:
+def stack_features(semantic: np.ndarray | None, lexical: np.ndarray | None, phrase: np.ndarray,
+                   word: np.ndarray) -> np.ndarray:
     """Rows of stacked features from per-class probabilities (``SAFETY_CLASSES`` columns) of the detectors
-    present: crisis and concern log-odds of each, and whether a phrase matched."""
+    present: crisis and concern log-odds of each, whether a statement matched and whether a danger word
+    (and no statement) did."""
     cols = []
     for probs in (semantic, lexical):
         if probs is not None:
             cols += [_logit(probs[:, _CRISIS_COLUMNS].sum(axis=1)), _logit(probs[:, 1])]
-    cols.append(phrase.astype(np.float32))
+    cols += [phrase.astype(np.float32), (word & ~phrase).astype(np.float32)]
     return np.stack(cols, axis=1).astype(np.float32)
 
 
-def phrase_kind(line: str) -> CrisisKind | None:
-    return detect_crisis(line)
+@dataclass(frozen=True)
+class Phrases:
+    """What the hand-written lists say of one line: the statement's kind and the danger word's kind."""
+
+    statement: CrisisKind | None
+    word: CrisisKind | None
+
+    @classmethod
+    def of(cls, line: str) -> Phrases:
+        return cls(detect_crisis(line), danger_word(line))
+
+    def decisive(self, blind: bool) -> CrisisKind | None:
+        """The kind that makes this a crisis whatever the scores: a statement; blind, a danger word too."""
+        return self.statement or (self.word if blind else None)
 
 
 @dataclass(frozen=True)
@@ -94,14 +110,16 @@ class SafetyModel:
 
     def assess(self, reading: Reading, vector: np.ndarray | None, mode: str = "fused") -> SafetyVerdict:
         """The verdict for one message; ``vector`` is its embedding, or None when the encoder is down."""
-        kind = phrase_kind(reading.line)
-        phrase = np.array([kind is not None])
+        phrases = Phrases.of(reading.line)
         semantic = self.semantic.proba(vector) if vector is not None and mode != "lexical" else None
         lexical = None if mode == "semantic" and semantic is not None else self.lexical.proba(
             self.vectorizer.transform([reading.keys]))
         stacker = self.fused if semantic is not None and lexical is not None else (
             self.lexical_only if semantic is None else self.semantic_only)
-        tiers = stacker.model.proba(stack_features(semantic, lexical, phrase))[0]
+        kind = phrases.decisive(blind=semantic is None)
+        features = stack_features(semantic, lexical, np.array([phrases.statement is not None]),
+                                  np.array([phrases.word is not None]))
+        tiers = stacker.model.proba(features)[0]
         crisis_at = stacker.crisis_at
         kinds = sum(p[0, _CRISIS_COLUMNS] for p in (semantic, lexical) if p is not None)
         crisis_score = float(tiers[2])
