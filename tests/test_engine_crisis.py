@@ -92,3 +92,32 @@ def test_a_danger_word_alone_is_evidence_not_a_verdict(text, kind):
 )
 def test_thinking_of_suicide_is_a_statement(text):
     assert crisis(text) == "suicide"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("mijn man heeft een hartaanval, wat moet ik doen", "medical"),
+        ("ik denk dat mijn moeder een beroerte heeft", "medical"),
+        ("my dad is having a stroke", "medical"),
+        ("у дитини судоми, що робити", "medical"),
+        ("у мамы инфаркт", "medical"),
+        ("ik heb een overdosis genomen", "medical"),
+        ("I need help, domestic violence", "violence"),
+        ("ik ben slachtoffer van huiselijk geweld", "violence"),
+        ("я жертва домашнього насильства", "violence"),
+        ("I self harm", "self_harm"),
+    ],
+)
+def test_a_danger_happening_now_is_a_statement(text, kind):
+    """The danger words became evidence; the same danger said to be happening now still decides."""
+    assert crisis(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my father had a stroke in 2021", "mijn vader heeft vorig jaar een beroerte gehad", "у мамы был инфаркт в 2021",
+     "ik krijg een hartaanval als ik die energierekening zie"],
+)
+def test_a_danger_in_the_past_or_an_idiom_is_no_statement(text):
+    assert crisis(text) is None

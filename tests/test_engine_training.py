@@ -182,4 +182,4 @@ def test_a_model_from_another_recipe_is_not_read_and_hubdesk_degrades(tmp_path: 
         UnderstandingModel.load(model_path(kb))
     answerer = load_answerer(kb)
     assert answerer.degraded and answerer.status["model"].startswith("missing")
-    assert answerer.analyse("I want to kill myself tonight").safety.crisis
+    assert answerer.analyse("zelfmoord").safety.crisis  # degraded, a danger word alone decides

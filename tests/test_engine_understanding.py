@@ -23,6 +23,10 @@ CRISIS = [
     ("he grabbed a knife, I locked myself in the bathroom with the kids", "mental_health"),
     ("сусід лежить на підлозі і дивно дихає", "healthcare"),
     ("ya ne khochu bilshe zhyty", "mental_health"),
+    # a danger named as happening now: the word alone ("stroke", "huiselijk geweld") only weighs in
+    ("у него инсульт прямо сейчас", "healthcare"),
+    ("mijn man heeft een hartaanval, wat moet ik doen", "healthcare"),
+    ("ik ben slachtoffer van huiselijk geweld", "mental_health"),
 ]
 
 

@@ -14,7 +14,10 @@ from hubdesk.engine.patterns import compile_phrases
 
 CrisisKind = Literal["suicide", "self_harm", "violence", "medical", "child"]
 
-SUICIDE_WORD = "самогуб*|самоубий*|суїцид*|суицид*|суїцыд*|suicid*"
+SUICIDE_WORD = "самогуб*|самоубий*|суїцид*|суицид*|суїцыд*|suicid*|suïcid*|zelfmoord*|zelfdoding"
+# whose body it happens in: "у мами інсульт" (now), unlike "у мами був інсульт" (past)
+POSSESSOR = ("мене|нього|неї|мами|тата|чоловіка|дружини|сина|доньки|дочки|дитини|бабусі|дідуся|сусіда|сусідки|"
+             "меня|него|нее|мамы|папы|мужа|жены|сына|дочери|ребенка|бабушки|дедушки|соседа|соседки")
 NOT_A_PLACE = "!в|у|з|із|разом|тут|там|на|в|с|со|здесь|в|here|with|in|there|hier|met|bij|zo"
 
 # Statements: someone says they are in danger, or describes it. What these catch is always a crisis.
@@ -53,7 +56,8 @@ PHRASES: dict[CrisisKind, list[str]] = {
         "різала|різав|порізала|порезала|резала руки|вени|вены|себе|себя", "знову|опять різала|резала",
         "завда*|заподія*|причиня*|причини* собі|себе шкод*|вред|боль", "шкоду собі", "вред себе",
         "cut|cutting myself", "hurt|hurting|harm|harming myself", "mezelf snijden|pijn doen|beschadigen",
-        "snij* mezelf",
+        "snij* mezelf", "i|i'm|im self harm*|selfharm*", "doe aan zelfbeschadiging",
+        "займаюся|займаюсь|займаюсь самоушкодж*|самоповрежд*|селфхарм*",
     ],
     "violence": [
         "б'є|бє|бить|побив|вдарив|б'ють мене|мене", "бьет|избивает|ударил|бьют меня", "избивает",
@@ -64,6 +68,12 @@ PHRASES: dict[CrisisKind, list[str]] = {
         "slaat|schopt|mishandelt mij|me", "maakt mij|me dood",
         "vermoordt mij|me", "wil mij|me vermoorden|doden", "dreig* .. te? doden|vermoorden", "verkracht*",
         "з ножем|с ножом", "has a knife", "heeft een? mes",
+        # living with domestic violence now (the words alone are a danger word: "what is huiselijk geweld?")
+        "slachtoffer van huiselijk geweld", "victim of domestic violence", "жертва|жертвою домашн* насильств*|насилия",
+        "experiencing|suffering domestic violence", "living with domestic violence", "word|wordt .. mishandeld",
+        "help|hulp .. domestic violence", "help|hulp .. huiselijk geweld",
+        "допоможіть|помогите|допомога|помощь .. домашн* насильств*|насилие|насилия",
+        "зазнаю|терплю|терпит|терпить домашн* насильств*|насилие",
     ],
     "medical": [
         "не дих*|дыш*", "погано|плохо дихає|дышит", "задиха*|задыха*",
@@ -75,6 +85,17 @@ PHRASES: dict[CrisisKind, list[str]] = {
         "chest pain", "pain in .. chest", "bleeding .. won't|wont stop", "bleeding .. will not stop",
         "ademt niet", "kan niet ademen", "blauwe lippen", "bewusteloos", "pijn op de borst",
         "bloeding stopt niet", "bloedt hevig",
+        # an emergency named as happening now (the word alone is a danger word: "a stroke in 2021")
+        "having|has a|an? stroke|seizure|seizures|fit", "having|has a|an? heart attack",
+        "took|taken|swallowed a|an? overdose", "overdosed", "been|is|was just? poisoned",
+        "heeft|krijgt|heb|krijg nu? een hartaanval|beroerte|toeval !gehad|gekregen|als|van|bij|toen",
+        "heeft|krijgt|heb|krijg nu? een epileptische aanval !gehad|gekregen",
+        "een hartaanval|beroerte|toeval heeft|krijgt|heb|krijg !gehad|gekregen|als|van|bij|toen",
+        "een epileptische aanval heeft|krijgt|heb|krijg !gehad|gekregen",
+        "overdosis genomen|ingenomen", "heeft|heb een overdosis", "is|ben|zijn vergiftigd",
+        f"у|в {POSSESSOR} зараз|сейчас|прямо? інфаркт*|инфаркт*|інсульт*|инсульт*|судом*|судорог*",
+        "інфаркт*|инфаркт*|інсульт*|инсульт*|судом*|судорог* зараз|сейчас|прямо",
+        "схоже|похоже|мабуть|кажется|здається на? інфаркт*|инфаркт*|інсульт*|инсульт*",
     ],
     "child": [
         "б'є|бє|бить|бьет|избивает дитину|ребенка|дітей|детей", "дитина|ребенок зникла|зник|пропал*|пропав*",
@@ -88,12 +109,12 @@ PHRASES: dict[CrisisKind, list[str]] = {
 # evidence (a feature of the stacked model in ``safety``), not a verdict; without those detectors
 # (degraded mode, no encoder) they count like a statement, because then recall is all there is.
 DANGER_WORDS: dict[CrisisKind, list[str]] = {
-    "suicide": [SUICIDE_WORD, "zelfmoord*", "zelfdoding"],
+    "suicide": [SUICIDE_WORD],
     "self_harm": ["самоушкодж*", "самоповрежд*", "селфхарм*", "self harm*", "selfharm*", "zelfbeschadiging"],
     "violence": ["домашн* насильств*|насилие", "domestic violence", "mishandel*", "huiselijk geweld"],
     "medical": [
         "інсульт*|инсульт*|інфаркт*|инфаркт*", "судом*", "передозув*|передозир*",
-        "отруї*|отрави*|отруєння|отравление", "heart attack", "stroke", "seizure", "overdose*", "poisoned",
+        "отруї*|отрави*|отруєння|отравление", "судорог*", "heart attack", "stroke", "seizure", "overdose*", "poisoned",
         "hartaanval", "beroerte", "epileptische aanval", "overdosis", "vergiftig*",
     ],
 }

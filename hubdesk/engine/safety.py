@@ -124,7 +124,7 @@ class SafetyModel:
         kinds = sum(p[0, _CRISIS_COLUMNS] for p in (semantic, lexical) if p is not None)
         crisis_score = float(tiers[2])
         if kind is not None or crisis_score >= crisis_at:
-            chosen = kind or CRISIS_LABELS[int(np.argmax(kinds))]
+            chosen = kind or phrases.word or CRISIS_LABELS[int(np.argmax(kinds))]
             return SafetyVerdict("crisis", chosen, crisis_score, by_phrase=kind is not None)  # type: ignore[arg-type]
         if float(tiers[1]) >= self.concern_at:
             return SafetyVerdict("concern", None, crisis_score)
