@@ -113,8 +113,8 @@ DANGER_WORDS: dict[CrisisKind, list[str]] = {
     "self_harm": ["самоушкодж*", "самоповрежд*", "селфхарм*", "self harm*", "selfharm*", "zelfbeschadiging"],
     "violence": ["домашн* насильств*|насилие", "domestic violence", "mishandel*", "huiselijk geweld"],
     "medical": [
-        "інсульт*|инсульт*|інфаркт*|инфаркт*", "судом*", "передозув*|передозир*",
-        "отруї*|отрави*|отруєння|отравление", "судорог*", "heart attack", "stroke", "seizure", "overdose*", "poisoned",
+        "інсульт*|инсульт*|інфаркт*|инфаркт*", "судом*|судорог*", "передозув*|передозир*",
+        "отруї*|отрави*|отруєння|отравление", "heart attack", "stroke", "seizure", "overdose*", "poisoned",
         "hartaanval", "beroerte", "epileptische aanval", "overdosis", "vergiftig*",
     ],
 }

@@ -170,7 +170,7 @@ class Builder:
         stackers = {}
         for name, sem, lex in (("fused", oof_sem, oof_lex), ("lexical_only", None, oof_lex),
                                ("semantic_only", oof_sem, None)):
-            decisive = statement | word if sem is None else statement  # blind, a danger word decides too
+            decisive = np.array([p.decisive(blind=sem is None) is not None for p in phrases])
             stackers[name] = self._stacker(name, stack_features(sem, lex, statement, word), tier, decisive, hard)
         p_concern = stackers["fused"].model.proba(stack_features(oof_sem, oof_lex, statement, word))[:, 1]
         concern_at = self._concern_threshold(p_concern, tier == 1, tier != 2)
