@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi import Depends, HTTPException, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
@@ -175,6 +175,15 @@ def require_role(*roles: Role | str) -> Callable[[User], User]:
         return user
 
     return check
+
+
+HubQuery = Annotated[
+    str | None,
+    Query(description="a hub id; empty or left out: every hub you may see", max_length=64,
+          pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$"),  # knowledge_base.schema.ID_PATTERN, or empty
+]
+"""The ``?hub=`` of every list and report. The pattern is what keeps a NUL or a quote from reaching SQL: an
+admin's hub is not checked against a user's limit, and PostgreSQL answers a NUL in a parameter with an error."""
 
 
 def allowed_hub(user: User, requested: str | None) -> str | None:

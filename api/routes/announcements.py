@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, status
 
 from hubdesk.announcements import service, subscriptions
-from hubdesk.api.deps import CoordinatorUser, SessionDep, allowed_hub
+from hubdesk.api.deps import CoordinatorUser, HubQuery, SessionDep, allowed_hub
 from hubdesk.api.errors import INT32_MAX
 from hubdesk.api.schemas.announcements import AnnouncementCreate, AnnouncementPublic, AnnouncementsPublic
 from hubdesk.hubs import known_hub_ids
@@ -17,7 +17,6 @@ from hubdesk.settings import get_settings
 from hubdesk.stats import Masker
 
 router = APIRouter(prefix="/api/v1/announcements", tags=["announcements"])
-HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub you may see", max_length=64)]
 AnnouncementId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the announcement's id")]
 NOT_FOUND = {404: {"description": "No such announcement (or it belongs to another hub)"}}
 CREATE_ERRORS = {404: {"description": "No such hub or article"}}

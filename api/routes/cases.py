@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import Session, col, select
 
 from hubdesk import cases
-from hubdesk.api.deps import SessionDep, VolunteerUser, allowed_hub
+from hubdesk.api.deps import HubQuery, SessionDep, VolunteerUser, allowed_hub
 from hubdesk.api.errors import INT32_MAX
 from hubdesk.api.schemas.cases import (
     CaseDetailPublic,
@@ -37,7 +37,6 @@ TRANSITION_ERRORS = {**ERRORS, 409: {"description": "Not possible in the case's 
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], dependencies=[VolunteerUser.__metadata__[0]])
 CaseId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the case number")]
-HUB_OR_EMPTY = r"^([a-z0-9]+(-[a-z0-9]+)*)?$"  # a hub id (knowledge_base.schema.ID_PATTERN), or empty: every hub
 
 
 @contextmanager
@@ -86,7 +85,7 @@ def list_cases(
     status_: Annotated[list[CaseStatus] | None, Query(alias="status", description="repeat for several")] = None,
     urgent: bool | None = None,
     language: Annotated[str | None, Query(pattern="^[a-z]{2}$")] = None,
-    hub: Annotated[str | None, Query(max_length=64, pattern=HUB_OR_EMPTY)] = None,
+    hub: HubQuery = None,
     channel: Annotated[str | None, Query(pattern="^(telegram|whatsapp|webchat|cli)$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hubdesk.api.deps import CoordinatorUser, OptionalUser, SessionDep, allowed_hub
+from hubdesk.api.deps import CoordinatorUser, HubQuery, OptionalUser, SessionDep, allowed_hub
 from hubdesk.api.pages.layout import page_language, remember_language
 from hubdesk.api.pages.stats_page import forbidden_page, stats_page
 from hubdesk.hubs import known_hub_ids
@@ -21,8 +21,6 @@ from hubdesk.visitors import MonthError, month_of, parse_month
 router = APIRouter(tags=["stats"])
 
 MonthQuery = Annotated[str, Query(description="YYYY-MM", max_length=20, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
-HubQuery = Annotated[str | None, Query(description="a hub id; default: every hub you may see", max_length=64,
-                                       pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$")]
 ERRORS = {404: {"description": "No such hub"}}
 
 
