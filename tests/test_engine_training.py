@@ -123,6 +123,44 @@ def test_the_heads_learn_a_simple_rule_and_are_deterministic():
         assert (a.proba(x).argmax(axis=1) == y).mean() > 0.95
 
 
+def test_neighbour_features_lean_to_the_nearer_kind_and_survive_saving():
+    from hubdesk.engine.neighbours import Neighbours
+
+    rng = np.random.RandomState(3)
+    crisis_centre, other_centre = np.eye(8, dtype=np.float32)[0], np.eye(8, dtype=np.float32)[1]
+
+    def around(centre: np.ndarray, n: int) -> np.ndarray:
+        v = centre + 0.3 * rng.randn(n, 8).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    refs = np.vstack([around(crisis_centre, 40), around(other_centre, 60)])
+    near = Neighbours.of(refs, np.array([True] * 40 + [False] * 60))
+    assert near.crisis.shape == (40, 8) and near.other.shape == (60, 8)
+    queries = np.vstack([around(crisis_centre, 5), around(other_centre, 5)])
+    features = near.features(queries)
+    assert features.shape == (10, 2)
+    assert (features[:5] > 0).all() and (features[5:] < 0).all()
+    assert near.features(queries[0]).shape == (1, 2)  # one message, as the answerer asks
+    loaded = Neighbours.from_arrays(near.to_arrays("n"), "n")
+    assert np.allclose(loaded.features(queries), features, atol=0.01)
+
+
+def test_the_neighbour_references_are_the_corpus_and_the_most_crisis_like_quarter():
+    from hubdesk.engine.safety import SAFETY_CLASSES
+    from hubdesk.engine.training import NEAR_ORDINARY_SHARE, Builder
+
+    n_corpus, n_ordinary = 10, 100
+    in_corpus = np.arange(n_corpus + n_ordinary) < n_corpus
+    crisis_p = np.concatenate([np.full(n_corpus, 0.01), np.linspace(0, 0.9, n_ordinary)])
+    probs = np.zeros((len(crisis_p), len(SAFETY_CLASSES)), np.float32)
+    probs[:, 0], probs[:, 2] = 1 - crisis_p, crisis_p
+    refs = Builder._near_references(in_corpus, probs, probs)
+    assert refs[:n_corpus].all()  # every corpus message, however safe it looks
+    ordinary = np.where(refs[n_corpus:])[0]
+    assert len(ordinary) == round(NEAR_ORDINARY_SHARE * n_ordinary)
+    assert ordinary.min() == n_ordinary - len(ordinary)  # the most crisis-like ones
+
+
 def test_the_lexical_head_keeps_a_word_inside_a_long_message():
     texts = [["de", "brief", "is", "lang"], ["ik", "wil", "springen"], ["hoe", "laat", "open"], ["springen", "nu"]]
     y = np.array([0, 1, 0, 1])

@@ -54,14 +54,8 @@ def test_a_crisis_gets_the_emergency_reply_first(text, category):
         "I want to end my rental contract, how much notice do I give",
         "де знайти психолога, який говорить українською?",
         "у дитини температура 38, записатися до хюсарта завтра чи можна почекати",
-        pytest.param(
-            "ik ga dood van het wachten op de IND, hoe lang duurt het nog",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss (docs/understanding.md): the Dutch 'ik ga dood van ...' idiom still reads as a "
-                "crisis to the sentence encoder, even with 170 Dutch idiom negatives in the corpus; recall wins",
-            ),
-        ),
+        # the Dutch idiom the network alone took for a crisis; its nearest known messages are idioms
+        "ik ga dood van het wachten op de IND, hoe lang duurt het nog",
     ],
 )
 def test_alarming_words_in_ordinary_questions_raise_no_alarm(text):

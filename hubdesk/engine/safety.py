@@ -9,7 +9,9 @@ Three detectors, each trained or written for what the others miss, then combined
   a farewell after giving things away, "his mouth hangs crooked and he talks strangely";
 - a linear model over hashed word and character n-grams of skeletons (``sparse``), which keeps the
   explicit word inside a long practical message and transliterated spellings the encoder blurs;
-- the hand-written statements of ``crisis.PHRASES``, kept as a union: what they catch is always a crisis.
+- the hand-written statements of ``crisis.PHRASES``, kept as a union: what they catch is always a crisis;
+- with the encoder, how near the message lies to known crisis messages rather than to known others
+  (``neighbours``), which separates what the network's one boundary blurs.
 
 A small logistic model stacks the two trained scores, and whether a danger word (``crisis.DANGER_WORDS``:
 "suicide", "stroke", "huiselijk geweld") is named, into one probability per tier. A danger word alone is
@@ -27,6 +29,7 @@ import numpy as np
 
 from hubdesk.engine.crisis import CrisisKind, danger_word, detect_crisis
 from hubdesk.engine.heads import Ensemble, Softmax
+from hubdesk.engine.neighbours import Neighbours
 from hubdesk.engine.reader import Reading
 from hubdesk.engine.sparse import SparseSoftmax, Vectorizer
 from hubdesk.knowledge_base.corpus import CRISIS_LABELS
@@ -34,7 +37,7 @@ from hubdesk.knowledge_base.corpus import CRISIS_LABELS
 Tier = Literal["crisis", "concern", "none"]
 SAFETY_CLASSES: tuple[str, ...] = ("none", "concern", *CRISIS_LABELS)
 TIERS: tuple[Tier, ...] = ("none", "concern", "crisis")
-_CRISIS_COLUMNS = slice(2, None)
+CRISIS_COLUMNS = slice(2, None)  # the crisis labels among SAFETY_CLASSES
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,18 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
 
 
 def stack_features(semantic: np.ndarray | None, lexical: np.ndarray | None, phrase: np.ndarray,
-                   word: np.ndarray) -> np.ndarray:
+                   word: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
     """Rows of stacked features from per-class probabilities (``SAFETY_CLASSES`` columns) of the detectors
     present: crisis and concern log-odds of each, whether a statement matched and whether a danger word
-    (and no statement) did."""
+    (and no statement) did; with the encoder, also how near the closest crisis messages are (``near``,
+    from ``Neighbours.features``)."""
     cols = []
     for probs in (semantic, lexical):
         if probs is not None:
-            cols += [_logit(probs[:, _CRISIS_COLUMNS].sum(axis=1)), _logit(probs[:, 1])]
+            cols += [_logit(probs[:, CRISIS_COLUMNS].sum(axis=1)), _logit(probs[:, 1])]
     cols += [phrase.astype(np.float32), (word & ~phrase).astype(np.float32)]
+    if near is not None:
+        cols += [near[:, 0], near[:, 1]]
     return np.stack(cols, axis=1).astype(np.float32)
 
 
@@ -101,6 +107,7 @@ class Stacker:
 @dataclass(frozen=True)
 class SafetyModel:
     semantic: Ensemble
+    neighbours: Neighbours
     vectorizer: Vectorizer
     lexical: SparseSoftmax
     fused: Stacker  # semantic + lexical + phrases: the normal case
@@ -117,11 +124,12 @@ class SafetyModel:
         stacker = self.fused if semantic is not None and lexical is not None else (
             self.lexical_only if semantic is None else self.semantic_only)
         kind = phrases.decisive(blind=semantic is None)
+        near = self.neighbours.features(vector) if semantic is not None else None
         features = stack_features(semantic, lexical, np.array([phrases.statement is not None]),
-                                  np.array([phrases.word is not None]))
+                                  np.array([phrases.word is not None]), near)
         tiers = stacker.model.proba(features)[0]
         crisis_at = stacker.crisis_at
-        kinds = sum(p[0, _CRISIS_COLUMNS] for p in (semantic, lexical) if p is not None)
+        kinds = sum(p[0, CRISIS_COLUMNS] for p in (semantic, lexical) if p is not None)
         crisis_score = float(tiers[2])
         if kind is not None or crisis_score >= crisis_at:
             chosen = kind or phrases.word or CRISIS_LABELS[int(np.argmax(kinds))]
@@ -133,6 +141,7 @@ class SafetyModel:
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
             **self.semantic.to_arrays("safety_sem"),
+            **self.neighbours.to_arrays("safety_near"),
             "safety_idf": self.vectorizer.idf,
             "safety_lex_w": self.lexical.weights.astype(np.float16),
             **self.fused.to_arrays("safety_fused"),
@@ -145,6 +154,7 @@ class SafetyModel:
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SafetyModel:
         return cls(
             Ensemble.from_arrays(arrays, "safety_sem"),
+            Neighbours.from_arrays(arrays, "safety_near"),
             Vectorizer(arrays["safety_idf"]),
             SparseSoftmax(arrays["safety_lex_w"]),
             Stacker.from_arrays(arrays, "safety_fused"),
