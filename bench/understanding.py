@@ -81,6 +81,7 @@ def evaluate(answerer, questions: list[dict], show_misses: bool = False) -> dict
 
     tally: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     by_lang: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    by_origin: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     direct = false_crisis = non_crisis = concern_seen = concern_flagged = 0
     times = []
     for q in questions:
@@ -93,6 +94,9 @@ def evaluate(answerer, questions: list[dict], show_misses: bool = False) -> dict
         if kind == "topic":
             by_lang[q["lang"]][0] += ok
             by_lang[q["lang"]][1] += 1
+            origin = by_origin["copied from FAQ pages" if q.get("source", "").startswith("faq:") else "written"]
+            origin[0] += ok
+            origin[1] += 1
             direct += ok and r.action == "answer"
         if q["action"] != "crisis":
             non_crisis += 1
@@ -119,6 +123,7 @@ def evaluate(answerer, questions: list[dict], show_misses: bool = False) -> dict
         "p99 per message": float(np.percentile(times, 99)),
         "by language": {lang: 100 * ok / n for lang, (ok, n) in sorted(by_lang.items(), key=lambda kv: LANGS.index(
             kv[0]) if kv[0] in LANGS else 99)},
+        "by origin": {origin: 100 * ok / n for origin, (ok, n) in sorted(by_origin.items(), reverse=True)},
         "counts": {k: v[1] for k, v in tally.items()},
     }
 
@@ -151,8 +156,8 @@ def run(quick: bool = False) -> list[dict]:
             unit = "ms" if metric.startswith("p") and "message" in metric else "" if "count" in metric else "%"
             rows.append({"benchmark": f"understanding: {name}", "metric": metric, "value": round(value, 1),
                          "unit": unit, "target": TARGETS.get(metric, "") if name == "fused" else ""})
-        for lang, value in on_topics["by language"].items():
-            rows.append({"benchmark": f"understanding: {name}", "metric": f"topic right, {lang}",
+        for group, value in [*on_topics["by language"].items(), *on_topics["by origin"].items()]:
+            rows.append({"benchmark": f"understanding: {name}", "metric": f"topic right, {group}",
                          "value": round(value, 1), "unit": "%", "target": ""})
     rows.append({"benchmark": "understanding: fused", "metric": "resident memory (this process, 3 engines)",
                  "value": round(rss_mb(), 1), "unit": "MB", "target": ""})
