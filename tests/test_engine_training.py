@@ -161,6 +161,28 @@ def test_the_neighbour_references_are_the_corpus_and_the_most_crisis_like_quarte
     assert ordinary.min() == n_ordinary - len(ordinary)  # the most crisis-like ones
 
 
+def test_out_of_fold_neighbours_never_meet_their_own_fold():
+    """A crisis message and its copy are the only crisis references. In one fold, neither may find the
+    other (a cosine of 1 no new message will have): no crisis reference is left, the feature is the
+    farthest possible. In two folds, each finds its twin."""
+    from hubdesk.engine.training import out_of_fold_neighbours
+
+    rng = np.random.RandomState(5)
+    vectors = rng.randn(20, 16).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[1] = vectors[0]
+    is_crisis = np.zeros(20, bool)
+    is_crisis[[0, 1]] = True
+    refs = np.ones(20, bool)
+    folds = np.arange(20) % 5
+    folds[1] = folds[0]
+    together = out_of_fold_neighbours(vectors, is_crisis, refs, folds)
+    folds[1] = (folds[0] + 1) % 5
+    apart = out_of_fold_neighbours(vectors, is_crisis, refs, folds)
+    assert together[0, 0] < -5 < 0 < apart[0, 0]  # nearest crisis: none (-1) vs its twin (1)
+    assert together[1, 0] < -5 < 0 < apart[1, 0]
+
+
 def test_the_lexical_head_keeps_a_word_inside_a_long_message():
     texts = [["de", "brief", "is", "lang"], ["ik", "wil", "springen"], ["hoe", "laat", "open"], ["springen", "nu"]]
     y = np.array([0, 1, 0, 1])

@@ -108,10 +108,15 @@ def test_the_shipped_answerer_runs_in_full_mode():
 
 def test_answering_multiplies_on_one_blas_thread():
     """Two BLAS threads per answer spin against each other on two busy cores (limit_blas_threads)."""
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from hubdesk.engine.answerer import load_answerer
 
-    assert not load_answerer().degraded
-    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
-    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):  # as a fresh process on two cores; restored after
+        if blas_threads() != {2}:
+            pytest.skip("this BLAS cannot run two threads here")
+        assert not load_answerer().degraded
+        assert blas_threads() == {1}

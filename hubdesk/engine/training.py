@@ -48,9 +48,10 @@ OFFTOPIC_LEAK = 0.08
 # article: below it, offering the best two or three is kinder than a confident wrong answer.
 ANSWER_PRECISION = 0.95
 # Nearest-neighbour references for the safety screen: every safety-corpus message, and of the ordinary
-# messages only this most crisis-like share (by the detectors' out-of-fold score). Out of fold, the top
-# quarter kept nearly all of what every message gives (false alarms on hard negatives 7.5 -> 5.8 %, on
-# questions 1.4 -> 1.1 %, against 6.1 / 1.0 % with all) at 43 % of the memory and time.
+# messages only this most crisis-like share (by the detectors' out-of-fold score). In the out-of-fold
+# experiment that chose it (docs/understanding.md) the top quarter kept nearly all of what every message
+# gives (false alarms on hard negatives 7.5 -> 5.8 %, on questions 1.4 -> 1.1 %, against 6.1 / 1.0 % with
+# all) at 43 % of the memory and time; in the shipped build, 8.2 -> 5.7 % and 1.6 -> 1.1 %.
 NEAR_ORDINARY_SHARE = 0.25
 # Networks per head, each from its own seed, averaged: the crisis head is where steadiness matters most.
 SAFETY_SEEDS = (0, 1, 2)
@@ -109,6 +110,19 @@ def _threshold_for_recall(scores: np.ndarray, recall: float) -> float:
     if not len(scores):
         return 0.5
     return float(np.quantile(scores, 1.0 - recall, method="lower"))
+
+
+def out_of_fold_neighbours(vectors: np.ndarray, is_crisis: np.ndarray, refs: np.ndarray,
+                           folds: np.ndarray) -> np.ndarray:
+    """``Neighbours.features`` for every sample against the references of the other folds only: a
+    message must not find itself (cosine 1) among its neighbours, or the stacker learns to trust a
+    closeness that no new message will ever have."""
+    out = np.zeros((len(vectors), 2), np.float32)
+    for f in range(FOLDS):
+        held = folds == f
+        known = refs & ~held
+        out[held] = Neighbours.of(vectors[known], is_crisis[known]).features(vectors[held])
+    return out
 
 
 class Builder:
@@ -171,15 +185,11 @@ class Builder:
             semantic, vectorizer, lexical = fit(train)
             oof_sem[held] = semantic.proba(vectors[held])
             oof_lex[held] = lexical.proba(vectorizer.transform([keys[i] for i in held]))
-        in_corpus = np.arange(len(samples)) < len(self.corpus.safety)
-        hard = in_corpus & (tier != 2)
+        in_safety_corpus = np.arange(len(samples)) < len(self.corpus.safety)
+        hard = in_safety_corpus & (tier != 2)
         is_crisis = tier == 2
-        refs = self._near_references(in_corpus, oof_sem, oof_lex)
-        oof_near = np.zeros((len(samples), 2), np.float32)
-        for f in range(FOLDS):
-            held = folds == f
-            known = refs & ~held
-            oof_near[held] = Neighbours.of(vectors[known], is_crisis[known]).features(vectors[held])
+        refs = self._near_references(in_safety_corpus, oof_sem, oof_lex)
+        oof_near = out_of_fold_neighbours(vectors, is_crisis, refs, folds)
         stackers = {}
         for name, sem, lex in (("fused", oof_sem, oof_lex), ("lexical_only", None, oof_lex),
                                ("semantic_only", oof_sem, None)):
@@ -197,13 +207,16 @@ class Builder:
                            stackers["semantic_only"], concern_at)
 
     @staticmethod
-    def _near_references(in_corpus: np.ndarray, oof_sem: np.ndarray, oof_lex: np.ndarray) -> np.ndarray:
+    def _near_references(in_safety_corpus: np.ndarray, oof_sem: np.ndarray, oof_lex: np.ndarray) -> np.ndarray:
         """Which samples the neighbour features compare against: the whole safety corpus, and the
         ``NEAR_ORDINARY_SHARE`` of ordinary messages that the detectors found most like a crisis (the
-        rest lie far from every crisis and would add memory, not evidence)."""
+        rest lie far from every crisis and would add memory, not evidence). "Most like" is the sum of
+        the two heads' out-of-fold crisis probabilities: only their order matters here, and it exists
+        before the stacker that would otherwise give it."""
         crisis_like = oof_sem[:, CRISIS_COLUMNS].sum(axis=1) + oof_lex[:, CRISIS_COLUMNS].sum(axis=1)
-        cut = np.quantile(crisis_like[~in_corpus], 1 - NEAR_ORDINARY_SHARE) if (~in_corpus).any() else np.inf
-        return in_corpus | (crisis_like >= cut)
+        ordinary = ~in_safety_corpus
+        cut = np.quantile(crisis_like[ordinary], 1 - NEAR_ORDINARY_SHARE) if ordinary.any() else np.inf
+        return in_safety_corpus | (crisis_like >= cut)
 
     def _stacker(self, name: str, features: np.ndarray, tier: np.ndarray, decisive: np.ndarray,
                  hard: np.ndarray) -> Stacker:
