@@ -50,7 +50,7 @@ def test_no_heldout_message_is_in_the_training_data():
 
 
 def _page(url: str) -> str:
-    """One spelling per web page: no scheme, no www., no trailing slash, no query for AMP copies."""
+    """One spelling per web page: no scheme, no www., no trailing slash, no /amp suffix, lower case."""
     url = url.removeprefix("faq:").split("://", 1)[-1].removeprefix("www.").rstrip("/")
     return url.removesuffix("/amp").lower()
 

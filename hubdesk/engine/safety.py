@@ -15,10 +15,10 @@ Four kinds of evidence, each trained or written for what the others miss, then c
 
 A small logistic model stacks the two trained scores, the two neighbour distances, and whether a danger
 word (``crisis.DANGER_WORDS``: "suicide", "stroke", "huiselijk geweld") is named, into one probability per
-tier. A danger word alone is
-evidence, not a verdict: "a school project on suicide prevention" is no crisis. Its thresholds were chosen
-by ``training`` on out-of-fold predictions for recall, not by hand. Without the encoder the lexical model,
-the statements and the danger words (then decisive) still screen every message, with their own threshold.
+tier. A danger word alone is evidence, not a verdict: "a school project on suicide prevention" is no
+crisis. Its thresholds were chosen by ``training`` on out-of-fold predictions for recall, not by hand.
+Without the encoder the lexical model, the statements and the danger words (then decisive) still screen
+every message, with their own threshold.
 """
 
 from __future__ import annotations

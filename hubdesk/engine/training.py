@@ -190,15 +190,14 @@ class Builder:
         is_crisis = tier == 2
         refs = self._near_references(in_safety_corpus, oof_sem, oof_lex)
         oof_near = out_of_fold_neighbours(vectors, is_crisis, refs, folds)
-        stackers = {}
+        stackers, features = {}, {}
         for name, sem, lex in (("fused", oof_sem, oof_lex), ("lexical_only", None, oof_lex),
                                ("semantic_only", oof_sem, None)):
             decisive = np.array([p.decisive(blind=sem is None) is not None for p in phrases])
-            near = oof_near if sem is not None else None
-            stackers[name] = self._stacker(name, stack_features(sem, lex, statement, word, near), tier, decisive,
-                                           hard)
-        p_concern = stackers["fused"].model.proba(stack_features(oof_sem, oof_lex, statement, word, oof_near))[:, 1]
-        concern_at = self._concern_threshold(p_concern, tier == 1, tier != 2)
+            features[name] = stack_features(sem, lex, statement, word, oof_near if sem is not None else None)
+            stackers[name] = self._stacker(name, features[name], tier, decisive, hard)
+        p_concern = stackers["fused"].model.proba(features["fused"])[:, 1]
+        concern_at = self._concern_threshold(p_concern, tier == 1, ~is_crisis)
         self.say(f"safety out of fold: {self.metrics['crisis_fused']}")
         self.say("safety: final fit")
         semantic, vectorizer, lexical = fit(np.arange(len(samples)))
